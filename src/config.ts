@@ -1,0 +1,357 @@
+// loadConfig(argv, env): turns flags and environment into one validated Config, listing every problem.
+import { LOG_LEVELS, type LogLevel } from "./log";
+import { MAX_BODY_BYTES } from "./sqs/limits";
+
+export interface Config {
+  port: number;
+  host: string;
+  region: string;
+  endpoint: string;
+  /** Directory of the durable spool, or null for the in-memory mode (`--spool none`). */
+  spool: string | null;
+  fsync: "normal" | "always";
+  logLevel: LogLevel;
+  /** Extra Host header names accepted besides loopback names and the bound host. */
+  allowedHosts: string[];
+  maxBodyBytes: number;
+  maxInflight: number;
+  maxBatch: number;
+  lingerMs: number;
+  maxPending: number;
+  maxSpoolBytes: number;
+  upstreamTimeoutMs: number;
+  drainTimeoutMs: number;
+  maxRetryAgeMs: number;
+  retryBaseMs: number;
+  throttleBaseMs: number;
+  retryCapMs: number;
+}
+
+type Kind = "int" | "string" | "list" | "duration";
+
+interface OptionSpec {
+  flag: string;
+  key: keyof Config;
+  env: string[];
+  kind: Kind;
+  help: string;
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+  /** Default, computed from the environment where it depends on it. */
+  fallback: (env: Env) => string;
+  meta?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const E = (name: string) => `SQS_ACCELERATOR_${name}`;
+
+export function defaultSpoolDir(env: Env): string {
+  const base = env.XDG_STATE_HOME || `${env.HOME || "."}/.local/state`;
+  return `${base}/sqs-accelerator`;
+}
+
+export const OPTIONS: OptionSpec[] = [
+  { flag: "port", key: "port", env: [E("PORT")], kind: "int", min: 0, max: 65535, fallback: () => "9292", help: "TCP port to listen on" },
+  {
+    flag: "host",
+    key: "host",
+    env: [E("HOST")],
+    kind: "string",
+    fallback: () => "127.0.0.1",
+    help: "address to bind; anything but loopback exposes the daemon",
+  },
+  {
+    flag: "region",
+    key: "region",
+    env: [E("REGION"), "AWS_REGION", "AWS_DEFAULT_REGION"],
+    kind: "string",
+    fallback: () => "us-east-1",
+    help: "AWS region of the queues",
+  },
+  {
+    flag: "endpoint",
+    key: "endpoint",
+    env: [E("ENDPOINT"), "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"],
+    kind: "string",
+    fallback: () => "",
+    meta: "URL",
+    help: "SQS endpoint (default https://sqs.<region>.amazonaws.com)",
+  },
+  {
+    flag: "spool",
+    key: "spool",
+    env: [E("SPOOL")],
+    kind: "string",
+    fallback: defaultSpoolDir,
+    meta: "DIR|none",
+    help: "durable spool directory; 'none' keeps messages in memory only",
+  },
+  {
+    flag: "fsync",
+    key: "fsync",
+    env: [E("FSYNC")],
+    kind: "string",
+    choices: ["normal", "always"],
+    fallback: () => "normal",
+    help: "normal survives a process crash; always also survives power loss",
+  },
+  {
+    flag: "log-level",
+    key: "logLevel",
+    env: [E("LOG_LEVEL")],
+    kind: "string",
+    choices: LOG_LEVELS,
+    fallback: () => "info",
+    help: "debug, info, warn, error or silent",
+  },
+  {
+    flag: "allowed-hosts",
+    key: "allowedHosts",
+    env: [E("ALLOWED_HOSTS")],
+    kind: "list",
+    fallback: () => "",
+    meta: "LIST",
+    help: "extra Host names to accept (comma-separated); loopback is always accepted",
+  },
+  {
+    flag: "max-body-bytes",
+    key: "maxBodyBytes",
+    env: [E("MAX_BODY_BYTES")],
+    kind: "int",
+    min: 1,
+    max: MAX_BODY_BYTES,
+    fallback: () => String(MAX_BODY_BYTES),
+    help: "largest message body accepted, in UTF-8 bytes",
+  },
+  {
+    flag: "max-inflight",
+    key: "maxInflight",
+    env: [E("MAX_INFLIGHT")],
+    kind: "int",
+    min: 1,
+    max: 1024,
+    fallback: () => "16",
+    help: "concurrent requests to SQS",
+  },
+  {
+    flag: "max-batch",
+    key: "maxBatch",
+    env: [E("MAX_BATCH")],
+    kind: "int",
+    min: 1,
+    max: 10,
+    fallback: () => "10",
+    help: "messages per SendMessageBatch (1 disables batching)",
+  },
+  {
+    flag: "linger-ms",
+    key: "lingerMs",
+    env: [E("LINGER_MS")],
+    kind: "duration",
+    min: 0,
+    max: 10_000,
+    fallback: () => "0",
+    help: "wait up to this long to fill a batch",
+  },
+  {
+    flag: "max-pending",
+    key: "maxPending",
+    env: [E("MAX_PENDING")],
+    kind: "int",
+    min: 1,
+    max: 100_000_000,
+    fallback: () => "1000000",
+    help: "undelivered messages before sends get 503",
+  },
+  {
+    flag: "max-spool-bytes",
+    key: "maxSpoolBytes",
+    env: [E("MAX_SPOOL_BYTES")],
+    kind: "int",
+    min: 1_048_576,
+    max: Number.MAX_SAFE_INTEGER,
+    fallback: () => String(4 * 1024 ** 3),
+    help: "undelivered bytes before sends get 503",
+  },
+  {
+    flag: "upstream-timeout",
+    key: "upstreamTimeoutMs",
+    env: [E("UPSTREAM_TIMEOUT")],
+    kind: "duration",
+    min: 100,
+    max: 300_000,
+    fallback: () => "10s",
+    help: "timeout of one SQS request",
+  },
+  {
+    flag: "drain-timeout",
+    key: "drainTimeoutMs",
+    env: [E("DRAIN_TIMEOUT")],
+    kind: "duration",
+    min: 0,
+    max: 3_600_000,
+    fallback: () => "10s",
+    help: "on SIGTERM, time allowed to deliver what is pending",
+  },
+  {
+    flag: "max-retry-age",
+    key: "maxRetryAgeMs",
+    env: [E("MAX_RETRY_AGE")],
+    kind: "duration",
+    min: 1_000,
+    max: 14 * 86_400_000,
+    fallback: () => "24h",
+    help: "after this, an undeliverable message goes to dead letters",
+  },
+  {
+    flag: "retry-base",
+    key: "retryBaseMs",
+    env: [E("RETRY_BASE")],
+    kind: "duration",
+    min: 1,
+    max: 60_000,
+    fallback: () => "50ms",
+    help: "first backoff step for transient errors",
+  },
+  {
+    flag: "throttle-base",
+    key: "throttleBaseMs",
+    env: [E("THROTTLE_BASE")],
+    kind: "duration",
+    min: 1,
+    max: 60_000,
+    fallback: () => "1s",
+    help: "first backoff step after throttling",
+  },
+  {
+    flag: "retry-cap",
+    key: "retryCapMs",
+    env: [E("RETRY_CAP")],
+    kind: "duration",
+    min: 1,
+    max: 600_000,
+    fallback: () => "20s",
+    help: "longest backoff between attempts",
+  },
+];
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `250`, `250ms`, `10s`, `5m`, `24h` into milliseconds; NaN when malformed. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) return Number.NaN;
+  return Math.round(Number(m[1]) * UNITS[m[2] ?? "ms"]!);
+}
+
+export type Command =
+  | { kind: "serve"; config: Config }
+  | { kind: "help"; text: string }
+  | { kind: "version" }
+  | { kind: "error"; problems: string[] };
+
+function convert(spec: OptionSpec, raw: string, source: string): { value?: unknown; problem?: string } {
+  const bad = (why: string) => ({ problem: `${source}: ${why} (got ${JSON.stringify(raw)})` });
+  switch (spec.kind) {
+    case "int":
+    case "duration": {
+      const n = spec.kind === "int" ? (/^\d+$/.test(raw) ? Number(raw) : Number.NaN) : parseDuration(raw);
+      if (!Number.isFinite(n))
+        return bad(spec.kind === "int" ? "expected a whole number" : "expected a duration like 500ms, 10s, 5m or 24h");
+      if (spec.min !== undefined && n < spec.min) return bad(`must be at least ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) return bad(`must be at most ${spec.max}`);
+      return { value: n };
+    }
+    case "list":
+      return {
+        value: raw
+          .split(",")
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean),
+      };
+    case "string":
+      if (spec.choices && !spec.choices.includes(raw)) return bad(`expected one of ${spec.choices.join(", ")}`);
+      if (raw === "") return bad("must not be empty");
+      return { value: raw };
+  }
+}
+
+export function helpText(env: Env = {}): string {
+  const rows = OPTIONS.map((o) => {
+    const left = `  --${o.flag} ${o.meta ?? (o.kind === "duration" ? "DURATION" : o.kind === "int" ? "N" : o.choices ? o.choices.join("|") : "VALUE")}`;
+    const dflt = o.fallback(env);
+    return `${left.padEnd(36)} ${o.help}${dflt ? ` [${dflt}]` : ""}\n${" ".repeat(37)}env ${o.env.join(", ")}`;
+  });
+  return `sqs-accelerator - accept messages over HTTP at once, deliver them to Amazon SQS in the background
+
+Usage:
+  sqs-accelerator [options]                 run the daemon
+  sqs-accelerator --help | --version
+
+Options:
+${rows.join("\n")}
+  -h, --help                           show this help
+  -v, --version                        print the version
+
+Credentials come with each request as HTTP Basic auth (access key id : secret key).
+`;
+}
+
+/** Pure: reads argv (without the program name) and env; never exits or prints. */
+export function loadConfig(argv: string[], env: Env): Command {
+  const problems: string[] = [];
+  const values = new Map<keyof Config, unknown>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") return { kind: "help", text: helpText(env) };
+    if (arg === "--version" || arg === "-v") return { kind: "version" };
+    if (!arg.startsWith("--")) {
+      problems.push(`unexpected argument ${JSON.stringify(arg)} (see --help)`);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const spec = OPTIONS.find((o) => o.flag === name);
+    if (!spec) {
+      problems.push(`unknown option --${name} (see --help)`);
+      continue;
+    }
+    let raw: string | undefined = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (raw === undefined) {
+      problems.push(`--${name}: missing value`);
+      continue;
+    }
+    raw = raw.trim();
+    const { value, problem } = convert(spec, raw, `--${name}`);
+    if (problem) problems.push(problem);
+    else values.set(spec.key, value);
+  }
+  for (const spec of OPTIONS) {
+    if (values.has(spec.key)) continue;
+    const envName = spec.env.find((n) => env[n] !== undefined && env[n] !== "");
+    const raw = envName ? env[envName]!.trim() : spec.fallback(env);
+    const { value, problem } = convert(spec, raw, envName ? `environment ${envName}` : `default of --${spec.flag}`);
+    if (problem) {
+      if (!(spec.kind === "string" && raw === "" && !envName)) problems.push(problem);
+      values.set(spec.key, "");
+    } else values.set(spec.key, value);
+  }
+  const config = Object.fromEntries(values) as unknown as Config;
+  if (!config.endpoint) config.endpoint = `https://sqs.${config.region}.amazonaws.com`;
+  else {
+    try {
+      const u = new URL(config.endpoint);
+      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
+      config.endpoint = config.endpoint.replace(/\/+$/, "");
+    } catch {
+      problems.push(`--endpoint: expected an http(s) URL (got ${JSON.stringify(config.endpoint)})`);
+    }
+  }
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(config.region))
+    problems.push(`--region: not an AWS region name (got ${JSON.stringify(config.region)})`);
+  if ((config.spool as string | null) === "none") config.spool = null;
+  if (problems.length > 0) return { kind: "error", problems };
+  return { kind: "serve", config };
+}

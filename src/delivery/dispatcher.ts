@@ -1,0 +1,421 @@
+// The delivery engine: one lane per (credentials, queue), adaptive batching, bounded concurrency, retries.
+import { credentialsKey } from "../credentials/basic";
+import { unavailable } from "../errors";
+import type { Logger } from "../log";
+import type { SqsClient } from "../sqs/client";
+import { isAuthFailure, isMissingQueue, SqsError } from "../sqs/errors";
+import { isFifoName } from "../sqs/limits";
+import type { Credentials } from "../sqs/types";
+import { pickBatch } from "./batch";
+import { decide, type RetryPolicy } from "./retry";
+import type { RecoveredRow, Spool } from "./spool";
+import { LatencyWindow } from "./stats";
+import type { DeliveryStats, Dispatcher, Envelope, Health, MessageStatus } from "./types";
+
+export interface EngineOptions {
+  maxInflight: number;
+  maxBatch: number;
+  lingerMs: number;
+  maxPending: number;
+  maxSpoolBytes: number;
+  retry: RetryPolicy;
+}
+
+export interface EngineDeps {
+  sqs: SqsClient;
+  spool: Spool;
+  log: Logger;
+  options: EngineOptions;
+  now?: () => number;
+}
+
+interface Pending {
+  env: Envelope;
+  seq: number;
+  attempts: number;
+  lastCode?: string;
+  lastError?: string;
+  retryAt: number;
+  groupId?: string;
+  bytes: number;
+}
+
+interface Lane {
+  key: string;
+  queue: string;
+  creds: Credentials;
+  fifo: boolean;
+  ready: Pending[];
+  delayed: Pending[];
+  busyGroups: Set<string>;
+  inflight: number;
+  timer?: ReturnType<typeof setTimeout>;
+  timerAt: number;
+}
+
+const RECENT_LIMIT = 100_000;
+const RECENT_MS = 60 * 60 * 1000;
+
+export class DeliveryEngine implements Dispatcher {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly live = new Map<string, Pending>();
+  private readonly recent = new Map<string, MessageStatus>();
+  /** Recovered rows whose credentials no request has presented yet, by access key id. */
+  private readonly waiting = new Map<string, RecoveredRow[]>();
+  private waitingCount = 0;
+  private inflight = 0;
+  private seq = 0;
+  private pumpQueued = false;
+  private draining = false;
+  private started = false;
+  private rr = 0;
+  private readonly counters = { accepted: 0, sent: 0, retried: 0, dead: 0, upstreamRequests: 0, batchedMessages: 0 };
+  private readonly ackLatency = new LatencyWindow();
+  private readonly deliveryLatency = new LatencyWindow();
+  private readonly now: () => number;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly deps: EngineDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const row of this.deps.spool.recover()) {
+      const list = this.waiting.get(row.accessKeyId) ?? [];
+      list.push(row);
+      this.waiting.set(row.accessKeyId, list);
+      this.waitingCount++;
+    }
+    if (this.waitingCount > 0)
+      this.deps.log.info("spool recovered undelivered messages; they wait for their credentials", {
+        messages: this.waitingCount,
+        access_keys: this.waiting.size,
+      });
+  }
+
+  async accept(messages: Envelope[]): Promise<void> {
+    if (this.draining) throw unavailable("ShuttingDown", "The accelerator is shutting down; send again shortly.", 5);
+    const full = this.fullReason(messages);
+    if (full) throw unavailable("Backpressure", full, 1);
+    await this.deps.spool.append(messages);
+    this.counters.accepted += messages.length;
+    for (const env of messages) this.enqueue(env, 0);
+    this.schedulePump();
+  }
+
+  private fullReason(incoming: Envelope[] = []): string | undefined {
+    const { maxPending, maxSpoolBytes } = this.deps.options;
+    if (this.pendingCount() + incoming.length > maxPending)
+      return `${this.pendingCount()} messages are waiting for SQS (limit ${maxPending}); try again later.`;
+    let bytes = 0;
+    for (const m of incoming) bytes += m.bytes;
+    if (this.deps.spool.bytes() + bytes > maxSpoolBytes)
+      return `The spool holds ${this.deps.spool.bytes()} undelivered bytes (limit ${maxSpoolBytes}); try again later.`;
+    return undefined;
+  }
+
+  private pendingCount(): number {
+    return this.live.size + this.waitingCount;
+  }
+
+  recordAck(ms: number): void {
+    this.ackLatency.add(ms);
+  }
+
+  offerCredentials(creds: Credentials): void {
+    const rows = this.waiting.get(creds.accessKeyId);
+    if (!rows) return;
+    this.waiting.delete(creds.accessKeyId);
+    this.waitingCount -= rows.length;
+    this.deps.log.info("credentials presented; resuming recovered messages", { access_key_id: creds.accessKeyId, messages: rows.length });
+    for (const row of rows) this.enqueue({ ...row.envelope, creds }, row.attempts);
+    this.schedulePump();
+  }
+
+  private enqueue(env: Envelope, attempts: number): void {
+    const lane = this.laneFor(env.queue, env.creds);
+    const p: Pending = { env, seq: this.seq++, attempts, retryAt: 0, bytes: env.bytes, groupId: env.entry.MessageGroupId };
+    this.live.set(env.id, p);
+    lane.ready.push(p);
+  }
+
+  private laneFor(queue: string, creds: Credentials): Lane {
+    const key = `${credentialsKey(creds)}\n${queue}`;
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { key, queue, creds, fifo: isFifoName(queue), ready: [], delayed: [], busyGroups: new Set(), inflight: 0, timerAt: 0 };
+      this.lanes.set(key, lane);
+    } else if (creds.sessionToken !== lane.creds.sessionToken) lane.creds = creds;
+    return lane;
+  }
+
+  private schedulePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  /** Fills free upstream slots, round-robin over lanes that have something sendable. */
+  private pump(): void {
+    const { maxInflight, lingerMs } = this.deps.options;
+    while (this.inflight < maxInflight) {
+      const lanes = [...this.lanes.values()];
+      let sent = false;
+      for (let k = 0; k < lanes.length && this.inflight < maxInflight; k++) {
+        const lane = lanes[(this.rr + k) % lanes.length]!;
+        if (lane.ready.length === 0) continue;
+        if (lingerMs > 0 && !this.draining && lane.ready.length < this.deps.options.maxBatch) {
+          const age = this.now() - lane.ready[0]!.env.acceptedAt;
+          if (age < lingerMs) {
+            this.wakeAt(lane, this.now() + (lingerMs - age));
+            continue;
+          }
+        }
+        const picked = pickBatch(
+          lane.ready.length > 1000 ? lane.ready.slice(0, 1000) : lane.ready,
+          { maxEntries: this.deps.options.maxBatch },
+          lane.fifo ? lane.busyGroups : undefined,
+        );
+        if (picked.length === 0) continue;
+        const batch = picked.map((i) => lane.ready[i]!);
+        const takenSet = new Set(picked);
+        lane.ready = picked.length === lane.ready.length ? [] : lane.ready.filter((_, i) => !takenSet.has(i));
+        if (lane.fifo) for (const p of batch) if (p.groupId !== undefined) lane.busyGroups.add(p.groupId);
+        this.send(lane, batch);
+        sent = true;
+      }
+      this.rr = lanes.length ? (this.rr + 1) % lanes.length : 0;
+      if (!sent) break;
+    }
+    if (this.inflight === 0 && this.live.size === 0) this.notifyIdle();
+  }
+
+  private async send(lane: Lane, batch: Pending[]): Promise<void> {
+    this.inflight++;
+    lane.inflight++;
+    const { sqs } = this.deps;
+    try {
+      let url: string;
+      try {
+        url = await sqs.getQueueUrl(lane.creds, lane.queue);
+      } catch (err) {
+        this.upstream();
+        this.failAll(lane, batch, toSqsError(err));
+        return;
+      }
+      if (batch.length === 1) {
+        const p = batch[0]!;
+        this.upstream(1);
+        try {
+          const r = await sqs.sendMessage(lane.creds, url, p.env.entry);
+          this.succeeded(lane, [{ p, messageId: r.MessageId }]);
+        } catch (err) {
+          this.failAll(lane, batch, toSqsError(err));
+        }
+        return;
+      }
+      this.upstream(batch.length);
+      let outcome: Awaited<ReturnType<SqsClient["sendMessageBatch"]>>;
+      try {
+        outcome = await sqs.sendMessageBatch(
+          lane.creds,
+          url,
+          batch.map((p) => p.env.entry),
+        );
+      } catch (err) {
+        this.failAll(lane, batch, toSqsError(err));
+        return;
+      }
+      this.succeeded(
+        lane,
+        outcome.successful.map((s) => ({ p: batch[Number(s.id)]!, messageId: s.MessageId })),
+      );
+      for (const f of outcome.failed) this.failed(lane, batch[Number(f.id)]!, f.error);
+    } finally {
+      this.inflight--;
+      lane.inflight--;
+      this.schedulePump();
+    }
+  }
+
+  private upstream(messages = 0): void {
+    this.counters.upstreamRequests++;
+    this.counters.batchedMessages += messages;
+  }
+
+  private succeeded(lane: Lane, items: Array<{ p: Pending; messageId: string }>): void {
+    if (items.length === 0) return;
+    const now = this.now();
+    for (const { p, messageId } of items) {
+      p.attempts++;
+      this.live.delete(p.env.id);
+      if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
+      this.deliveryLatency.add(now - p.env.acceptedAt);
+      this.remember({ ...this.statusOf(p, "sent"), sqsMessageId: messageId });
+    }
+    this.counters.sent += items.length;
+    this.deps.spool.delivered(items.map((i) => i.p.env.id));
+    this.deps.log.info("sent", { queue: lane.queue, count: items.length, ids: items.map((i) => i.p.env.id).join(",") });
+  }
+
+  private failAll(lane: Lane, batch: Pending[], error: SqsError): void {
+    if (isMissingQueue(error.code)) this.deps.sqs.forgetQueue(lane.creds, lane.queue);
+    for (const p of batch) this.failed(lane, p, error);
+  }
+
+  private failed(lane: Lane, p: Pending, error: SqsError): void {
+    p.attempts++;
+    const now = this.now();
+    const d = decide(error, p.attempts, p.env.acceptedAt, now, this.deps.options.retry, p.lastCode);
+    p.lastCode = error.code;
+    p.lastError = `${error.code}: ${error.message}`;
+    if (d.action === "dead") {
+      this.live.delete(p.env.id);
+      if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
+      this.counters.dead++;
+      const reason = isMissingQueue(error.code) ? `queue ${lane.queue} does not exist (${error.code})` : d.reason;
+      this.remember({ ...this.statusOf(p, "dead"), lastError: reason });
+      this.deps.spool.dead([{ envelope: p.env, reason, attempts: p.attempts }]);
+      this.deps.log.warn("dead letter", {
+        id: p.env.id,
+        queue: lane.queue,
+        code: error.code,
+        attempts: p.attempts,
+        auth: isAuthFailure(error.code) ? true : undefined,
+      });
+      return;
+    }
+    this.counters.retried++;
+    p.retryAt = now + d.delayMs;
+    lane.delayed.push(p);
+    this.deps.log.debug("retry", { id: p.env.id, queue: lane.queue, code: error.code, attempt: p.attempts, delay_ms: d.delayMs });
+    this.wakeAt(lane, p.retryAt);
+  }
+
+  /** Arms the lane's timer for `at` unless it already fires sooner. */
+  private wakeAt(lane: Lane, at: number): void {
+    if (lane.timer && lane.timerAt <= at) return;
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timerAt = at;
+    lane.timer = setTimeout(() => this.wake(lane), Math.max(0, at - this.now()));
+  }
+
+  /** Moves due retries back to the front of the lane, in their original order. */
+  private wake(lane: Lane): void {
+    lane.timer = undefined;
+    const now = this.now();
+    const due = lane.delayed.filter((p) => p.retryAt <= now || this.draining);
+    if (due.length > 0) {
+      lane.delayed = lane.delayed.filter((p) => !due.includes(p));
+      for (const p of due) if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
+      lane.ready = [...due, ...lane.ready].sort((a, b) => a.seq - b.seq);
+    }
+    if (lane.delayed.length > 0) this.wakeAt(lane, Math.min(...lane.delayed.map((p) => p.retryAt)));
+    this.schedulePump();
+  }
+
+  private statusOf(p: Pending, state: MessageStatus["state"]): MessageStatus {
+    return {
+      id: p.env.id,
+      queue: p.env.queue,
+      state,
+      attempts: p.attempts,
+      acceptedAt: p.env.acceptedAt,
+      updatedAt: this.now(),
+      ...(p.lastError ? { lastError: p.lastError } : {}),
+    };
+  }
+
+  private remember(s: MessageStatus): void {
+    this.recent.set(s.id, s);
+    if (this.recent.size > RECENT_LIMIT) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+  }
+
+  status(id: string): MessageStatus | undefined {
+    const p = this.live.get(id);
+    if (p) return this.statusOf(p, "pending");
+    const r = this.recent.get(id);
+    if (r && this.now() - r.updatedAt <= RECENT_MS) return r;
+    for (const [akid, rows] of this.waiting) {
+      const row = rows.find((x) => x.envelope.id === id);
+      if (row)
+        return {
+          id,
+          queue: row.envelope.queue,
+          state: "waiting-for-credentials",
+          attempts: row.attempts,
+          acceptedAt: row.envelope.acceptedAt,
+          updatedAt: this.now(),
+          waitingFor: akid,
+        };
+    }
+    return undefined;
+  }
+
+  stats(): DeliveryStats {
+    const c = this.counters;
+    return {
+      accepted: c.accepted,
+      sent: c.sent,
+      retried: c.retried,
+      dead: c.dead,
+      pending: this.pendingCount(),
+      inflight: this.inflight,
+      upstreamRequests: c.upstreamRequests,
+      averageBatchSize: c.upstreamRequests ? Math.round((c.batchedMessages / c.upstreamRequests) * 100) / 100 : 0,
+      ackLatencyMs: this.ackLatency.percentiles(),
+      deliveryLatencyMs: this.deliveryLatency.percentiles(),
+    };
+  }
+
+  health(): Health {
+    if (this.draining) return { ok: false, reason: "shutting down" };
+    const full = this.fullReason();
+    return full ? { ok: false, reason: full } : { ok: true };
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves when nothing is pending or in flight (or at once if so already). */
+  idle(): Promise<void> {
+    if (this.inflight === 0 && this.live.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Refuses new messages, delivers what it can within drainMs, then leaves the rest to the spool. */
+  async stop({ drainMs }: { drainMs: number }): Promise<void> {
+    this.draining = true;
+    for (const lane of this.lanes.values()) if (lane.delayed.length) this.wake(lane);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.idle(), new Promise<void>((r) => (timer = setTimeout(r, drainMs)))]);
+    clearTimeout(timer);
+    for (const lane of this.lanes.values()) {
+      if (lane.timer) clearTimeout(lane.timer);
+      lane.ready = [];
+      lane.delayed = [];
+    }
+    // In-flight requests end on their own (bounded by the upstream timeout); wait for them.
+    const deadline = this.now() + 30_000;
+    while (this.inflight > 0 && this.now() < deadline) await Bun.sleep(10);
+    const left = this.live.size + this.waitingCount;
+    if (left > 0) this.deps.log.warn("stopped with undelivered messages", { pending: left, kept: this.deps.spool.durable });
+    this.deps.spool.close();
+  }
+}
+
+function toSqsError(err: unknown): SqsError {
+  if (err instanceof SqsError) return err;
+  return new SqsError("InternalError", err instanceof Error ? err.message : String(err), 0, false, "transient");
+}

@@ -1,0 +1,115 @@
+// Queue routes: list, create, info, send (202 at once, delivered in the background) and delete.
+import { Elysia } from "elysia";
+import type { Config } from "../config";
+import type { Dispatcher } from "../delivery/types";
+import { badRequest } from "../errors";
+import type { SqsClient } from "../sqs/client";
+import { isFifoName, isValidQueueName, parseIntIn } from "../sqs/limits";
+import type { Credentials } from "../sqs/types";
+import { AcceptedPage } from "../views/message";
+import { DeletedPage, QueuePage } from "../views/queue";
+import { CreatedPage, QueuesPage } from "../views/queues";
+import { fromSqs, requireCredentials } from "./auth";
+import { respond } from "./respond";
+import { readSend, toEntry } from "./send-input";
+
+export interface QueueDeps {
+  config: Pick<Config, "maxBodyBytes">;
+  sqs: SqsClient;
+  dispatcher: Dispatcher;
+  now: () => number;
+}
+
+function checkName(name: string): string {
+  if (!isValidQueueName(name))
+    throw badRequest("InvalidQueueName", "Queue names are 1-80 letters, digits, hyphens and underscores, optionally ending in .fifo.");
+  return name;
+}
+
+const CREATE_ATTRIBUTES: Array<[field: string, attribute: string, min: number, max: number]> = [
+  ["visibility_timeout", "VisibilityTimeout", 0, 43_200],
+  ["delay_seconds", "DelaySeconds", 0, 900],
+  ["message_retention_period", "MessageRetentionPeriod", 60, 1_209_600],
+];
+
+/** Reads the create form/JSON into a name and SQS attributes, every value validated. */
+export function createInput(body: unknown): { name: string; attributes: Record<string, string> } {
+  const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+  const name = typeof b.queue_name === "string" ? b.queue_name.trim() : "";
+  if (!name) throw badRequest("MissingParameter", "queue_name is required.");
+  checkName(name);
+  const attributes: Record<string, string> = {};
+  for (const [field, attribute, min, max] of CREATE_ATTRIBUTES) {
+    const v = b[field];
+    if (v === undefined || v === "" || v === null) continue;
+    const n = parseIntIn(String(v), min, max);
+    if (n === null) throw badRequest("InvalidAttributeValue", `${field} must be a whole number from ${min} to ${max}.`);
+    attributes[attribute] = String(n);
+  }
+  if (isFifoName(name)) attributes.FifoQueue = "true";
+  return { name, attributes };
+}
+
+async function sync<T>(work: () => Promise<T>, queue?: string): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw fromSqs(err, queue);
+  }
+}
+
+export const queueRoutes = ({ config, sqs, dispatcher, now }: QueueDeps) => {
+  const deleteQueue = async (request: Request, creds: Credentials, name: string) => {
+    await sync(() => sqs.deleteQueue(creds, name), name);
+    return respond(request, 204, null, () => DeletedPage({ name }));
+  };
+  return new Elysia({ name: "queues", prefix: "/queues" })
+    .get("/", async ({ request }) => {
+      const creds = requireCredentials(request, dispatcher);
+      const queues = await sync(() => sqs.listQueues(creds));
+      return respond(request, 200, { queues }, () => QueuesPage({ queues }));
+    })
+    .post("/", async ({ request, body }) => {
+      const creds = requireCredentials(request, dispatcher);
+      const { name, attributes } = createInput(body);
+      const url = await sync(() => sqs.createQueue(creds, name, attributes), name);
+      const location = `/queues/${encodeURIComponent(name)}`;
+      return respond(request, 201, { name, url }, () => CreatedPage({ name }), { location });
+    })
+    .get("/:name", async ({ request, params }) => {
+      const name = checkName(params.name);
+      const creds = requireCredentials(request, dispatcher);
+      const url = await sync(() => sqs.getQueueUrl(creds, name), name);
+      const attributes = await sync(() => sqs.getQueueAttributes(creds, url), name).catch((err) => {
+        sqs.forgetQueue(creds, name);
+        throw err;
+      });
+      return respond(request, 200, { name, url, attributes }, () => QueuePage({ name, url, attributes }));
+    })
+    .delete("/:name", async ({ request, params }) => {
+      const name = checkName(params.name);
+      return deleteQueue(request, requireCredentials(request, dispatcher), name);
+    })
+    .post(
+      "/:name",
+      async ({ request, params }) => {
+        const started = performance.now();
+        const name = checkName(params.name);
+        const creds = requireCredentials(request, dispatcher);
+        const input = await readSend(request, config.maxBodyBytes);
+        if (input.fields.get("_method")?.toUpperCase() === "DELETE") {
+          if (input.fields.get("confirm") !== "yes")
+            throw badRequest("ConfirmationRequired", "Tick the confirmation box to delete the queue.");
+          return deleteQueue(request, creds, name);
+        }
+        const id = Bun.randomUUIDv7();
+        const { entry, bytes } = toEntry(name, id, input, config.maxBodyBytes);
+        await dispatcher.accept([{ id, queue: name, creds, entry, bytes, acceptedAt: now() }]);
+        dispatcher.recordAck(performance.now() - started);
+        return respond(request, 202, { id, queue: name }, () => AcceptedPage({ id, queue: name }), {
+          location: `/messages/${id}`,
+        });
+      },
+      { parse: "none" },
+    );
+};

@@ -1,0 +1,101 @@
+// The CLI: parse flags and environment, wire the parts, listen, and drain on SIGTERM/SIGINT.
+import { createApp } from "./app";
+import { type Config, loadConfig } from "./config";
+import { DeliveryEngine } from "./delivery/dispatcher";
+import { MemorySpool, type Spool } from "./delivery/spool";
+import { maxRequestBytes } from "./http/guard";
+import { createLogger, type Logger } from "./log";
+import { SqsClient } from "./sqs/client";
+import { VERSION } from "./version";
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+
+function openSpool(config: Config, _log: Logger): Spool {
+  return new MemorySpool();
+}
+
+export async function serve(config: Config) {
+  const log = createLogger(config.logLevel);
+  const sqs = new SqsClient({ endpoint: config.endpoint, region: config.region, timeoutMs: config.upstreamTimeoutMs });
+  const spool = openSpool(config, log);
+  const dispatcher = new DeliveryEngine({
+    sqs,
+    spool,
+    log,
+    options: {
+      maxInflight: config.maxInflight,
+      maxBatch: config.maxBatch,
+      lingerMs: config.lingerMs,
+      maxPending: config.maxPending,
+      maxSpoolBytes: config.maxSpoolBytes,
+      retry: {
+        baseMs: config.retryBaseMs,
+        throttleBaseMs: config.throttleBaseMs,
+        capMs: config.retryCapMs,
+        maxAgeMs: config.maxRetryAgeMs,
+      },
+    },
+  });
+  dispatcher.start();
+  const app = createApp({ config, sqs, dispatcher, log });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      port: config.port,
+      hostname: config.host,
+      fetch: app.fetch,
+      maxRequestBodySize: maxRequestBytes("application/x-www-form-urlencoded", config.maxBodyBytes),
+      development: false,
+    });
+  } catch (err) {
+    console.error(`sqs-accelerator: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  const where = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  console.error(
+    `sqs-accelerator ${VERSION} listening on ${where} region=${config.region} endpoint=${config.endpoint} spool=${config.spool ?? "none (in memory)"}`,
+  );
+  if (!LOOPBACK.has(config.host))
+    log.warn("listening beyond loopback: anyone who can reach this address can send with the credentials they present", {
+      host: config.host,
+    });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("stopping: no new messages; delivering what is pending", { signal, drain_ms: config.drainTimeoutMs });
+    const drained = dispatcher.stop({ drainMs: config.drainTimeoutMs });
+    await drained;
+    await server.stop();
+    log.info("stopped", dispatcher.stats().pending ? { pending: dispatcher.stats().pending } : {});
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  return { server, dispatcher };
+}
+
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<void> {
+  const cmd = loadConfig(argv, env);
+  switch (cmd.kind) {
+    case "help":
+      process.stdout.write(cmd.text);
+      return;
+    case "version":
+      process.stdout.write(`sqs-accelerator ${VERSION}\n`);
+      return;
+    case "error":
+      for (const p of cmd.problems) console.error(`sqs-accelerator: ${p}`);
+      process.exit(2);
+      return;
+    case "serve":
+      await serve(cmd.config);
+  }
+}
+
+if (import.meta.main)
+  main(process.argv.slice(2), process.env).catch((err) => {
+    console.error(`sqs-accelerator: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });

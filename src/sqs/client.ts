@@ -1,0 +1,217 @@
+// SqsClient: the SQS actions the accelerator needs, over AWS JSON 1.0, signed with aws4fetch.
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-faqs.html
+import { AwsV4Signer } from "aws4fetch";
+import { errorFromResponse, networkError, SqsError } from "./errors";
+import { md5Hex, md5OfAttributes } from "./md5";
+import type { Credentials, SendEntry, SendResult } from "./types";
+
+export interface SqsClientOptions {
+  endpoint: string;
+  region: string;
+  timeoutMs: number;
+  /** Injected in tests; plain global fetch otherwise (keep-alive by default in Bun). */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+}
+
+export interface BatchOutcome {
+  successful: Array<{ id: string } & SendResult>;
+  failed: Array<{ id: string; error: SqsError }>;
+}
+
+export interface QueueSummary {
+  name: string;
+  url: string;
+}
+
+/** Last path segment of a queue URL is its name. */
+export const queueNameOf = (url: string) => url.slice(url.lastIndexOf("/") + 1);
+
+const MAX_CACHED_URLS = 10_000;
+
+export class SqsClient {
+  readonly endpoint: string;
+  readonly region: string;
+  private readonly timeoutMs: number;
+  private readonly doFetch: (url: string, init: RequestInit) => Promise<Response>;
+  /** aws4fetch's signing-key cache; cleared when it grows (one entry per key/day/region). */
+  private readonly signingKeys = new Map<string, ArrayBuffer>();
+  private readonly urls = new Map<string, string>();
+
+  constructor(opts: SqsClientOptions) {
+    this.endpoint = opts.endpoint.replace(/\/+$/, "");
+    this.region = opts.region;
+    this.timeoutMs = opts.timeoutMs;
+    this.doFetch = opts.fetch ?? ((url, init) => fetch(url, init));
+  }
+
+  /** Sends one signed action and returns its parsed JSON answer, or throws SqsError. */
+  async call<T>(creds: Credentials, action: string, payload: object): Promise<T> {
+    if (this.signingKeys.size > 64) this.signingKeys.clear();
+    const signer = new AwsV4Signer({
+      url: `${this.endpoint}/`,
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": `AmazonSQS.${action}` },
+      body: JSON.stringify(payload),
+      accessKeyId: creds.accessKeyId,
+      secretAccessKey: creds.secretAccessKey,
+      sessionToken: creds.sessionToken,
+      service: "sqs",
+      region: this.region,
+      cache: this.signingKeys,
+    });
+    const signed = await signer.sign();
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.doFetch(signed.url.toString(), {
+        method: "POST",
+        headers: signed.headers,
+        body: signed.body as string,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      throw networkError(err);
+    }
+    if (!res.ok) throw errorFromResponse(res.status, text, res.headers);
+    if (text.trim() === "") return {} as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new SqsError("MalformedResponse", `SQS answered ${action} with something that is not JSON`, res.status, false, "transient");
+    }
+  }
+
+  /** Every queue, following NextToken through all pages. */
+  async listQueues(creds: Credentials, prefix?: string): Promise<QueueSummary[]> {
+    const out: QueueSummary[] = [];
+    let next: string | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const r = await this.call<{ QueueUrls?: string[]; NextToken?: string }>(creds, "ListQueues", {
+        MaxResults: 1000,
+        ...(prefix ? { QueueNamePrefix: prefix } : {}),
+        ...(next ? { NextToken: next } : {}),
+      });
+      for (const url of r.QueueUrls ?? []) out.push({ name: queueNameOf(url), url });
+      next = r.NextToken;
+      if (!next) break;
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async createQueue(creds: Credentials, name: string, attributes: Record<string, string> = {}): Promise<string> {
+    const r = await this.call<{ QueueUrl: string }>(creds, "CreateQueue", {
+      QueueName: name,
+      ...(Object.keys(attributes).length ? { Attributes: attributes } : {}),
+    });
+    this.urls.set(this.cacheKey(creds, name), r.QueueUrl);
+    return r.QueueUrl;
+  }
+
+  private cacheKey(creds: Credentials, name: string) {
+    return `${creds.accessKeyId}\n${this.region}\n${name}`;
+  }
+
+  /** Queue URL by name, resolved once per credentials + region + name. */
+  async getQueueUrl(creds: Credentials, name: string): Promise<string> {
+    const key = this.cacheKey(creds, name);
+    const hit = this.urls.get(key);
+    if (hit) return hit;
+    const r = await this.call<{ QueueUrl: string }>(creds, "GetQueueUrl", { QueueName: name });
+    if (this.urls.size >= MAX_CACHED_URLS) this.urls.clear();
+    this.urls.set(key, r.QueueUrl);
+    return r.QueueUrl;
+  }
+
+  /** Forgets a cached URL (after the queue is deleted or reported missing). */
+  forgetQueue(creds: Credentials, name: string): void {
+    this.urls.delete(this.cacheKey(creds, name));
+  }
+
+  async getQueueAttributes(creds: Credentials, url: string): Promise<Record<string, string>> {
+    const r = await this.call<{ Attributes?: Record<string, string> }>(creds, "GetQueueAttributes", {
+      QueueUrl: url,
+      AttributeNames: ["All"],
+    });
+    return r.Attributes ?? {};
+  }
+
+  async deleteQueue(creds: Credentials, name: string): Promise<void> {
+    const url = await this.getQueueUrl(creds, name);
+    try {
+      await this.call(creds, "DeleteQueue", { QueueUrl: url });
+    } finally {
+      this.forgetQueue(creds, name);
+    }
+  }
+
+  async sendMessage(creds: Credentials, url: string, entry: SendEntry): Promise<SendResult> {
+    const r = await this.call<{ MessageId: string; MD5OfMessageBody?: string; MD5OfMessageAttributes?: string; SequenceNumber?: string }>(
+      creds,
+      "SendMessage",
+      { QueueUrl: url, ...entry },
+    );
+    const bad = checksumProblem(entry, r);
+    if (bad) throw bad;
+    return { MessageId: r.MessageId, ...(r.SequenceNumber ? { SequenceNumber: r.SequenceNumber } : {}) };
+  }
+
+  /** Entries are sent with ids "0".."n-1"; the outcome names them the same way. */
+  async sendMessageBatch(creds: Credentials, url: string, entries: SendEntry[]): Promise<BatchOutcome> {
+    type Answer = {
+      Successful?: Array<{
+        Id: string;
+        MessageId: string;
+        MD5OfMessageBody?: string;
+        MD5OfMessageAttributes?: string;
+        SequenceNumber?: string;
+      }>;
+      Failed?: Array<{ Id: string; SenderFault?: boolean | string; Code?: string; Message?: string }>;
+    };
+    const r = await this.call<Answer>(creds, "SendMessageBatch", {
+      QueueUrl: url,
+      Entries: entries.map((e, i) => ({ Id: String(i), ...e })),
+    });
+    const outcome: BatchOutcome = { successful: [], failed: [] };
+    const seen = new Set<string>();
+    for (const s of r.Successful ?? []) {
+      const entry = entries[Number(s.Id)];
+      if (!entry || seen.has(s.Id)) continue;
+      seen.add(s.Id);
+      const bad = checksumProblem(entry, s);
+      if (bad) outcome.failed.push({ id: s.Id, error: bad });
+      else outcome.successful.push({ id: s.Id, MessageId: s.MessageId, ...(s.SequenceNumber ? { SequenceNumber: s.SequenceNumber } : {}) });
+    }
+    for (const f of r.Failed ?? []) {
+      if (!entries[Number(f.Id)] || seen.has(f.Id)) continue;
+      seen.add(f.Id);
+      // moto sends SenderFault as the string "true"
+      const senderFault = f.SenderFault === true || f.SenderFault === "true";
+      const code = f.Code ?? "UnknownError";
+      const error = new SqsError(code, f.Message ?? code, 200, senderFault, senderFault ? "permanent" : undefined);
+      outcome.failed.push({
+        id: f.Id,
+        error: senderFault || error.kind !== "permanent" ? error : new SqsError(code, error.message, 200, false, "transient"),
+      });
+    }
+    // An entry SQS did not mention at all was not stored: retry it.
+    entries.forEach((_, i) => {
+      if (!seen.has(String(i)))
+        outcome.failed.push({
+          id: String(i),
+          error: new SqsError("MissingBatchResult", "SQS did not report this entry", 200, false, "transient"),
+        });
+    });
+    return outcome;
+  }
+}
+
+/** A send answer whose checksums do not match what we sent is a failure (retryable). */
+function checksumProblem(entry: SendEntry, r: { MD5OfMessageBody?: string; MD5OfMessageAttributes?: string }): SqsError | null {
+  if (r.MD5OfMessageBody !== md5Hex(entry.MessageBody))
+    return new SqsError("ChecksumMismatch", "MD5OfMessageBody does not match the body sent", 200, false, "transient");
+  const attrs = md5OfAttributes(entry.MessageAttributes);
+  if (attrs && r.MD5OfMessageAttributes !== attrs)
+    return new SqsError("ChecksumMismatch", "MD5OfMessageAttributes does not match the attributes sent", 200, false, "transient");
+  return null;
+}
