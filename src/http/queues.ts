@@ -10,7 +10,7 @@ import { AcceptedPage } from "../views/message";
 import { DeletedPage, QueuePage } from "../views/queue";
 import { CreatedPage, QueuesPage } from "../views/queues";
 import { fromSqs, requireCredentials } from "./auth";
-import { respond } from "./respond";
+import { respond, wantsHtml } from "./respond";
 import { readSend, toEntry } from "./send-input";
 
 export interface QueueDeps {
@@ -61,7 +61,8 @@ async function sync<T>(work: () => Promise<T>, queue?: string): Promise<T> {
 export const queueRoutes = ({ config, sqs, dispatcher, now }: QueueDeps) => {
   const deleteQueue = async (request: Request, creds: Credentials, name: string) => {
     await sync(() => sqs.deleteQueue(creds, name), name);
-    return respond(request, 204, null, () => DeletedPage({ name }));
+    // A browser gets a page saying so (a 204 would leave it on the deleted queue's page).
+    return respond(request, wantsHtml(request) ? 200 : 204, null, () => DeletedPage({ name }));
   };
   return new Elysia({ name: "queues", prefix: "/queues" })
     .get("/", async ({ request }) => {
