@@ -4,6 +4,7 @@ import { Elysia } from "elysia";
 import type { Config } from "./config";
 import type { Dispatcher } from "./delivery/types";
 import { AppError, badRequest, notFound } from "./errors";
+import { deadLetterRoutes } from "./http/dead-letters";
 import { guard } from "./http/guard";
 import { opsRoutes } from "./http/ops";
 import { queueRoutes } from "./http/queues";
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps) {
       })
       .use(opsRoutes({ dispatcher: deps.dispatcher, version: deps.version ?? VERSION, startedAt: deps.startedAt ?? now(), now }))
       .use(queueRoutes({ config: deps.config, sqs: deps.sqs, dispatcher: deps.dispatcher, now }))
+      .use(deadLetterRoutes({ dispatcher: deps.dispatcher }))
   );
 }
 

@@ -3,21 +3,39 @@ import { createApp } from "./app";
 import { type Config, loadConfig } from "./config";
 import { DeliveryEngine } from "./delivery/dispatcher";
 import { MemorySpool, type Spool } from "./delivery/spool";
+import { SqliteSpool } from "./delivery/sqlite-spool";
 import { maxRequestBytes } from "./http/guard";
-import { createLogger, type Logger } from "./log";
+import { createLogger } from "./log";
 import { SqsClient } from "./sqs/client";
+import type { Credentials } from "./sqs/types";
 import { VERSION } from "./version";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
-function openSpool(config: Config, _log: Logger): Spool {
-  return new MemorySpool();
+function openSpool(config: Config): Spool {
+  if (config.spool === null) return new MemorySpool();
+  try {
+    return new SqliteSpool(config.spool, { fsync: config.fsync });
+  } catch (err) {
+    console.error(`sqs-accelerator: cannot open the spool in ${config.spool}: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }
 
-export async function serve(config: Config) {
+/** Credentials the daemon itself has, from the environment (never from disk). */
+export function serverCredentials(env: Record<string, string | undefined>): Credentials | undefined {
+  const id = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  if (!id || !secret) return undefined;
+  return env.AWS_SESSION_TOKEN
+    ? { accessKeyId: id, secretAccessKey: secret, sessionToken: env.AWS_SESSION_TOKEN }
+    : { accessKeyId: id, secretAccessKey: secret };
+}
+
+export async function serve(config: Config, env: Record<string, string | undefined> = {}) {
   const log = createLogger(config.logLevel);
   const sqs = new SqsClient({ endpoint: config.endpoint, region: config.region, timeoutMs: config.upstreamTimeoutMs });
-  const spool = openSpool(config, log);
+  const spool = openSpool(config);
   const dispatcher = new DeliveryEngine({
     sqs,
     spool,
@@ -90,7 +108,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       process.exit(2);
       return;
     case "serve":
-      await serve(cmd.config);
+      await serve(cmd.config, env);
   }
 }
 

@@ -8,7 +8,7 @@ import { isFifoName } from "../sqs/limits";
 import type { Credentials } from "../sqs/types";
 import { pickBatch } from "./batch";
 import { decide, type RetryPolicy } from "./retry";
-import type { RecoveredRow, Spool } from "./spool";
+import type { DeadLetter, RecoveredRow, Spool } from "./spool";
 import { LatencyWindow } from "./stats";
 import type { DeliveryStats, Dispatcher, Envelope, Health, MessageStatus } from "./types";
 
@@ -19,6 +19,8 @@ export interface EngineOptions {
   maxPending: number;
   maxSpoolBytes: number;
   retry: RetryPolicy;
+  /** Credentials the daemon has itself (environment); rows spooled under their key resume at once. */
+  serverCredentials?: Credentials;
 }
 
 export interface EngineDeps {
@@ -88,6 +90,8 @@ export class DeliveryEngine implements Dispatcher {
       this.waiting.set(row.accessKeyId, list);
       this.waitingCount++;
     }
+    const own = this.deps.options.serverCredentials;
+    if (own) this.offerCredentials(own);
     if (this.waitingCount > 0)
       this.deps.log.info("spool recovered undelivered messages; they wait for their credentials", {
         messages: this.waitingCount,
@@ -344,6 +348,17 @@ export class DeliveryEngine implements Dispatcher {
     if (p) return this.statusOf(p, "pending");
     const r = this.recent.get(id);
     if (r && this.now() - r.updatedAt <= RECENT_MS) return r;
+    const dead = this.deps.spool.getDead(id);
+    if (dead)
+      return {
+        id,
+        queue: dead.queue,
+        state: "dead",
+        attempts: dead.attempts,
+        acceptedAt: dead.acceptedAt,
+        updatedAt: dead.diedAt,
+        lastError: dead.reason,
+      };
     for (const [akid, rows] of this.waiting) {
       const row = rows.find((x) => x.envelope.id === id);
       if (row)
@@ -374,6 +389,25 @@ export class DeliveryEngine implements Dispatcher {
       ackLatencyMs: this.ackLatency.percentiles(),
       deliveryLatencyMs: this.deliveryLatency.percentiles(),
     };
+  }
+
+  deadLetters(opts: { queue?: string; limit: number }): { total: number; items: DeadLetter[] } {
+    return { total: this.deps.spool.countDead(), items: this.deps.spool.listDead(opts) };
+  }
+
+  async retryDead(id: string, creds: Credentials): Promise<"retried" | "not-found" | "other-credentials"> {
+    const d = this.deps.spool.getDead(id);
+    if (!d) return "not-found";
+    if (d.accessKeyId !== creds.accessKeyId) return "other-credentials";
+    await this.accept([{ id: d.id, queue: d.queue, creds, entry: d.entry, bytes: d.bytes, acceptedAt: this.now() }]);
+    this.deps.spool.takeDead(id);
+    this.recent.delete(id);
+    return "retried";
+  }
+
+  discardDead(id: string): boolean {
+    this.recent.delete(id);
+    return this.deps.spool.takeDead(id) !== undefined;
   }
 
   health(): Health {

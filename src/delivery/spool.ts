@@ -1,4 +1,5 @@
-// The Spool seam: where accepted messages live until SQS confirms them. MemorySpool keeps nothing.
+// The Spool seam: where accepted messages live until SQS confirms them, and where dead letters rest.
+import type { SendEntry } from "../sqs/types";
 import type { Envelope } from "./types";
 
 /** A spooled message read back after a restart: credentials are named, never stored. */
@@ -8,7 +9,20 @@ export interface RecoveredRow {
   attempts: number;
 }
 
+export interface DeadLetter {
+  id: string;
+  queue: string;
+  accessKeyId: string;
+  entry: SendEntry;
+  bytes: number;
+  acceptedAt: number;
+  attempts: number;
+  reason: string;
+  diedAt: number;
+}
+
 export interface Spool {
+  readonly durable: boolean;
   /** Resolves when the messages are stored as durably as this spool promises. */
   append(messages: Envelope[]): Promise<void>;
   /** SQS confirmed these: forget them. */
@@ -18,15 +32,23 @@ export interface Spool {
   recover(): RecoveredRow[];
   /** Undelivered bytes held, for the --max-spool-bytes bound. */
   bytes(): number;
-  readonly durable: boolean;
+  listDead(opts: { queue?: string; limit: number }): DeadLetter[];
+  countDead(): number;
+  getDead(id: string): DeadLetter | undefined;
+  /** Removes a dead letter and returns it (to retry or to discard). */
+  takeDead(id: string): DeadLetter | undefined;
   close(): void;
 }
 
-/** `--spool none`: nothing survives the process; what is pending lives in the dispatcher's memory. */
+const MAX_MEMORY_DEAD = 10_000;
+
+/** `--spool none`: nothing survives the process; dead letters are kept in memory, the newest 10,000. */
 export class MemorySpool implements Spool {
   readonly durable = false;
   private held = 0;
   private readonly sizes = new Map<string, number>();
+  private readonly deadLetters = new Map<string, DeadLetter>();
+
   async append(messages: Envelope[]): Promise<void> {
     for (const m of messages) {
       this.sizes.set(m.id, m.bytes);
@@ -36,8 +58,25 @@ export class MemorySpool implements Spool {
   delivered(ids: string[]): void {
     for (const id of ids) this.release(id);
   }
-  dead(rows: Array<{ envelope: Envelope }>): void {
-    for (const r of rows) this.release(r.envelope.id);
+  dead(rows: Array<{ envelope: Envelope; reason: string; attempts: number }>): void {
+    for (const { envelope: e, reason, attempts } of rows) {
+      this.release(e.id);
+      this.deadLetters.set(e.id, {
+        id: e.id,
+        queue: e.queue,
+        accessKeyId: e.creds.accessKeyId,
+        entry: e.entry,
+        bytes: e.bytes,
+        acceptedAt: e.acceptedAt,
+        attempts,
+        reason,
+        diedAt: Date.now(),
+      });
+      if (this.deadLetters.size > MAX_MEMORY_DEAD) {
+        const oldest = this.deadLetters.keys().next().value;
+        if (oldest !== undefined) this.deadLetters.delete(oldest);
+      }
+    }
   }
   private release(id: string) {
     this.held -= this.sizes.get(id) ?? 0;
@@ -48,6 +87,23 @@ export class MemorySpool implements Spool {
   }
   bytes(): number {
     return this.held;
+  }
+  listDead({ queue, limit }: { queue?: string; limit: number }): DeadLetter[] {
+    return [...this.deadLetters.values()]
+      .filter((d) => !queue || d.queue === queue)
+      .reverse()
+      .slice(0, limit);
+  }
+  countDead(): number {
+    return this.deadLetters.size;
+  }
+  getDead(id: string): DeadLetter | undefined {
+    return this.deadLetters.get(id);
+  }
+  takeDead(id: string): DeadLetter | undefined {
+    const d = this.deadLetters.get(id);
+    this.deadLetters.delete(id);
+    return d;
   }
   close(): void {}
 }

@@ -1,5 +1,6 @@
 // The delivery seam: what http/ hands over (Envelope) and what it can ask back (Dispatcher).
 import type { Credentials, SendEntry } from "../sqs/types";
+import type { DeadLetter } from "./spool";
 
 /** One accepted message: its id, where it goes, with which credentials, and what to send. */
 export interface Envelope {
@@ -63,6 +64,12 @@ export interface Dispatcher {
   health(): Health;
   /** Lets rows waiting for this access key id go, now that a request presented it. */
   offerCredentials(creds: Credentials): void;
+  /** Dead letters, newest first. */
+  deadLetters(opts: { queue?: string; limit: number }): { total: number; items: DeadLetter[] };
+  /** Sends a dead letter again with the credentials of the key it was sent with. */
+  retryDead(id: string, creds: Credentials): Promise<"retried" | "not-found" | "other-credentials">;
+  /** Forgets a dead letter; false when there is none. */
+  discardDead(id: string): boolean;
   start(): void;
   stop(opts: { drainMs: number }): Promise<void>;
 }

@@ -1,0 +1,274 @@
+// The durable spool: bun:sqlite in WAL mode, one transaction per event-loop turn (group commit).
+import { Database, type Statement } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { SendEntry } from "../sqs/types";
+import type { DeadLetter, RecoveredRow, Spool } from "./spool";
+import type { Envelope } from "./types";
+
+interface Row {
+  id: string;
+  queue: string;
+  akid: string;
+  body: string;
+  params: string;
+  bytes: number;
+  accepted_at: number;
+  attempts: number;
+}
+
+interface DeadRow extends Row {
+  reason: string;
+  died_at: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  queue TEXT NOT NULL,
+  akid TEXT NOT NULL,
+  body TEXT NOT NULL,
+  params TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  accepted_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS dead (
+  id TEXT PRIMARY KEY,
+  queue TEXT NOT NULL,
+  akid TEXT NOT NULL,
+  body TEXT NOT NULL,
+  params TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  accepted_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  died_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_by_time ON dead (died_at);
+`;
+
+/** Everything but the body, as stored in `params`. */
+function paramsOf(entry: SendEntry): string {
+  const { MessageBody: _, ...rest } = entry;
+  return JSON.stringify(rest);
+}
+
+function entryOf(row: Row): SendEntry {
+  return { MessageBody: row.body, ...(JSON.parse(row.params) as Omit<SendEntry, "MessageBody">) };
+}
+
+export const SPOOL_FILE = "spool.sqlite";
+
+export class SqliteSpool implements Spool {
+  readonly durable = true;
+  readonly path: string;
+  private readonly db: Database;
+  private pending: Envelope[] = [];
+  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private toDelete: string[] = [];
+  private toBury: Array<{ envelope: Envelope; reason: string; attempts: number; at: number }> = [];
+  private flushQueued = false;
+  private held = 0;
+  /** Size of each undelivered message, so bytes() stays exact without a query. */
+  private readonly sizes = new Map<string, number>();
+  private closed = false;
+  private readonly insert: Statement;
+  private readonly remove: Statement;
+  private readonly bury: Statement;
+  private readonly commitTx: () => void;
+
+  constructor(dir: string, opts: { fsync: "normal" | "always"; now?: () => number }) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.path = join(dir, SPOOL_FILE);
+    this.db = new Database(this.path, { create: true, strict: true });
+    this.db.exec("PRAGMA journal_mode = WAL");
+    // WAL + NORMAL: a commit survives a process crash; FULL also fsyncs each commit (power loss).
+    this.db.exec(`PRAGMA synchronous = ${opts.fsync === "always" ? "FULL" : "NORMAL"}`);
+    this.db.exec("PRAGMA busy_timeout = 5000");
+    this.db.exec(SCHEMA);
+    this.insert = this.db.prepare(
+      "INSERT OR IGNORE INTO messages (id, queue, akid, body, params, bytes, accepted_at) VALUES ($id, $queue, $akid, $body, $params, $bytes, $accepted_at)",
+    );
+    this.remove = this.db.prepare("DELETE FROM messages WHERE id = ?");
+    this.bury = this.db.prepare(
+      `INSERT OR REPLACE INTO dead (id, queue, akid, body, params, bytes, accepted_at, attempts, reason, died_at)
+       VALUES ($id, $queue, $akid, $body, $params, $bytes, $accepted_at, $attempts, $reason, $died_at)`,
+    );
+    this.commitTx = this.db.transaction(() => {
+      for (const m of this.pending)
+        this.insert.run({
+          id: m.id,
+          queue: m.queue,
+          akid: m.creds.accessKeyId,
+          body: m.entry.MessageBody,
+          params: paramsOf(m.entry),
+          bytes: m.bytes,
+          accepted_at: m.acceptedAt,
+        });
+      for (const d of this.toBury) {
+        this.bury.run({
+          id: d.envelope.id,
+          queue: d.envelope.queue,
+          akid: d.envelope.creds.accessKeyId,
+          body: d.envelope.entry.MessageBody,
+          params: paramsOf(d.envelope.entry),
+          bytes: d.envelope.bytes,
+          accepted_at: d.envelope.acceptedAt,
+          attempts: d.attempts,
+          reason: d.reason,
+          died_at: d.at,
+        });
+        this.remove.run(d.envelope.id);
+      }
+      for (const id of this.toDelete) this.remove.run(id);
+    });
+    const sum = this.db.query("SELECT COALESCE(SUM(bytes), 0) AS b FROM messages").get() as { b: number };
+    this.held = sum.b;
+  }
+
+  /** Resolves after the transaction holding these messages has committed (group commit). */
+  append(messages: Envelope[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("spool is closed"));
+    for (const m of messages) {
+      this.pending.push(m);
+      this.sizes.set(m.id, m.bytes);
+      this.held += m.bytes;
+    }
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** One transaction for everything gathered during this turn of the event loop. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.pending.length === 0 && this.toDelete.length === 0 && this.toBury.length === 0) return;
+    const waiters = this.waiters;
+    try {
+      this.commitTx();
+    } catch (err) {
+      this.releaseBytes(this.pending.map((m) => m.id));
+      this.pending = [];
+      this.waiters = [];
+      for (const w of waiters) w.reject(err);
+      return;
+    }
+    this.pending = [];
+    this.toDelete = [];
+    this.toBury = [];
+    this.waiters = [];
+    for (const w of waiters) w.resolve();
+  }
+
+  delivered(ids: string[]): void {
+    for (const id of ids) this.toDelete.push(id);
+    this.releaseBytes(ids);
+    this.schedule();
+  }
+
+  private releaseBytes(ids: string[]): void {
+    for (const id of ids) {
+      const n = this.sizes.get(id);
+      if (n !== undefined) {
+        this.held -= n;
+        this.sizes.delete(id);
+      }
+    }
+  }
+
+  dead(rows: Array<{ envelope: Envelope; reason: string; attempts: number }>): void {
+    const at = Date.now();
+    for (const r of rows) this.toBury.push({ ...r, at });
+    this.releaseBytes(rows.map((r) => r.envelope.id));
+    this.schedule();
+  }
+
+  recover(): RecoveredRow[] {
+    const rows = this.db.query("SELECT * FROM messages ORDER BY seq").all() as Row[];
+    return rows.map((r) => {
+      this.sizes.set(r.id, r.bytes);
+      return {
+        envelope: { id: r.id, queue: r.queue, entry: entryOf(r), bytes: r.bytes, acceptedAt: r.accepted_at },
+        accessKeyId: r.akid,
+        attempts: r.attempts,
+      };
+    });
+  }
+
+  listDead(opts: { queue?: string; limit: number }): DeadLetter[] {
+    const rows = (
+      opts.queue
+        ? this.db.query("SELECT * FROM dead WHERE queue = ? ORDER BY died_at DESC LIMIT ?").all(opts.queue, opts.limit)
+        : this.db.query("SELECT * FROM dead ORDER BY died_at DESC LIMIT ?").all(opts.limit)
+    ) as DeadRow[];
+    return rows.map(deadLetterOf);
+  }
+
+  countDead(): number {
+    return (this.db.query("SELECT COUNT(*) AS n FROM dead").get() as { n: number }).n;
+  }
+
+  getDead(id: string): DeadLetter | undefined {
+    this.flush();
+    const row = this.db.query("SELECT * FROM dead WHERE id = ?").get(id) as DeadRow | null;
+    return row ? deadLetterOf(row) : undefined;
+  }
+
+  takeDead(id: string): DeadLetter | undefined {
+    this.flush();
+    const row = this.db.query("DELETE FROM dead WHERE id = ? RETURNING *").get(id) as DeadRow | null;
+    return row ? deadLetterOf(row) : undefined;
+  }
+
+  /** Moves dead letters back into the queue of messages to send (the replay command). */
+  requeueDead(queue?: string): number {
+    this.flush();
+    const moved = this.db.transaction(() => {
+      const where = queue ? "WHERE queue = ?" : "";
+      const args = queue ? [queue] : [];
+      this.db
+        .query(
+          `INSERT OR IGNORE INTO messages (id, queue, akid, body, params, bytes, accepted_at, attempts)
+           SELECT id, queue, akid, body, params, bytes, accepted_at, 0 FROM dead ${where} ORDER BY died_at`,
+        )
+        .run(...args);
+      return this.db.query(`DELETE FROM dead ${where}`).run(...args).changes;
+    })();
+    return moved;
+  }
+
+  bytes(): number {
+    return this.held;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    this.db.close();
+  }
+}
+
+function deadLetterOf(r: DeadRow): DeadLetter {
+  return {
+    id: r.id,
+    queue: r.queue,
+    accessKeyId: r.akid,
+    entry: entryOf(r),
+    bytes: r.bytes,
+    acceptedAt: r.accepted_at,
+    attempts: r.attempts,
+    reason: r.reason,
+    diedAt: r.died_at,
+  };
+}

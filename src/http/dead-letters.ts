@@ -1,0 +1,56 @@
+// Dead-letter routes: list them, retry one with the caller's credentials, or discard one.
+import { Elysia } from "elysia";
+import type { Dispatcher } from "../delivery/types";
+import { badRequest, forbidden, notFound } from "../errors";
+import { isValidQueueName } from "../sqs/limits";
+import { DeadLetterDonePage, DeadLettersPage } from "../views/dead-letters";
+import { requireCredentials } from "./auth";
+import { respond, wantsHtml } from "./respond";
+
+const summary = (d: ReturnType<Dispatcher["deadLetters"]>["items"][number]) => ({
+  id: d.id,
+  queue: d.queue,
+  reason: d.reason,
+  attempts: d.attempts,
+  accepted_at: new Date(d.acceptedAt).toISOString(),
+  died_at: new Date(d.diedAt).toISOString(),
+  access_key_id: d.accessKeyId,
+  body_preview: d.entry.MessageBody.slice(0, 200),
+});
+
+export const deadLetterRoutes = ({ dispatcher }: { dispatcher: Dispatcher }) => {
+  const discard = (request: Request, id: string) => {
+    requireCredentials(request, dispatcher);
+    if (!dispatcher.discardDead(id)) throw notFound(`No dead letter ${id}.`);
+    return respond(request, wantsHtml(request) ? 200 : 204, null, () => DeadLetterDonePage({ id, what: "discarded" }));
+  };
+  return new Elysia({ name: "dead-letters", prefix: "/dead-letters" })
+    .get("/", ({ request, query }) => {
+      const queue = typeof query.queue === "string" && query.queue !== "" ? query.queue : undefined;
+      if (queue && !isValidQueueName(queue)) throw badRequest("InvalidQueueName", "Not a queue name.");
+      const limit = Math.min(1000, Math.max(1, Number(query.limit) || 100));
+      const { total, items } = dispatcher.deadLetters({ queue, limit });
+      return respond(request, 200, { total, dead_letters: items.map(summary) }, () => DeadLettersPage({ total, items, queue }));
+    })
+    .post("/:id/retry", async ({ request, params }) => {
+      const creds = requireCredentials(request, dispatcher);
+      const outcome = await dispatcher.retryDead(params.id, creds);
+      if (outcome === "not-found") throw notFound(`No dead letter ${params.id}.`);
+      if (outcome === "other-credentials")
+        throw forbidden("OtherCredentials", "This message was sent with another access key id; retry it with that key.");
+      return respond(request, 202, { id: params.id, state: "pending" }, () => DeadLetterDonePage({ id: params.id, what: "retried" }), {
+        location: `/messages/${params.id}`,
+      });
+    })
+    .delete("/:id", ({ request, params }) => discard(request, params.id))
+    .post(
+      "/:id",
+      async ({ request, params }) => {
+        const form = new URLSearchParams(await request.text());
+        if (form.get("_method")?.toUpperCase() !== "DELETE")
+          throw badRequest("UnsupportedMethod", "POST here only discards (_method=DELETE).");
+        return discard(request, params.id);
+      },
+      { parse: "none" },
+    );
+};
