@@ -248,6 +248,7 @@ export function parseDuration(text: string): number {
 
 export type Command =
   | { kind: "serve"; config: Config }
+  | { kind: "replay"; spool: string; queue?: string }
   | { kind: "help"; text: string }
   | { kind: "version" }
   | { kind: "error"; problems: string[] };
@@ -288,6 +289,8 @@ export function helpText(env: Env = {}): string {
 
 Usage:
   sqs-accelerator [options]                 run the daemon
+  sqs-accelerator replay [--queue NAME] [--spool DIR]
+                                            re-queue dead letters from the spool
   sqs-accelerator --help | --version
 
 Options:
@@ -299,8 +302,38 @@ Credentials come with each request as HTTP Basic auth (access key id : secret ke
 `;
 }
 
+const REPLAY_HELP = `Usage: sqs-accelerator replay [--queue NAME] [--spool DIR]
+
+Moves dead letters (all, or those of one queue) back into the spool, to be delivered again
+when the accelerator next starts and their credentials are presented.
+`;
+
+/** `replay [--queue NAME] [--spool DIR]`. */
+function loadReplay(argv: string[], env: Env): Command {
+  let queue: string | undefined;
+  let spool = env[E("SPOOL")] || defaultSpoolDir(env);
+  const problems: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") return { kind: "help", text: REPLAY_HELP };
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = inline ?? argv[++i];
+    if (flag === "--queue" && value) queue = value;
+    else if (flag === "--spool" && value) spool = value;
+    else
+      problems.push(
+        flag === "--queue" || flag === "--spool" ? `${flag}: missing value` : `replay: unknown option ${flag} (see replay --help)`,
+      );
+  }
+  if (spool === "none") problems.push("replay: --spool none has no dead letters on disk to replay");
+  if (queue !== undefined && !/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(queue))
+    problems.push(`--queue: not a queue name (got ${JSON.stringify(queue)})`);
+  return problems.length ? { kind: "error", problems } : { kind: "replay", spool, ...(queue ? { queue } : {}) };
+}
+
 /** Pure: reads argv (without the program name) and env; never exits or prints. */
 export function loadConfig(argv: string[], env: Env): Command {
+  if (argv[0] === "replay") return loadReplay(argv.slice(1), env);
   const problems: string[] = [];
   const values = new Map<keyof Config, unknown>();
   for (let i = 0; i < argv.length; i++) {

@@ -62,7 +62,7 @@ export async function serve(config: Config, env: Record<string, string | undefin
       port: config.port,
       hostname: config.host,
       fetch: app.fetch,
-      maxRequestBodySize: maxRequestBytes("application/x-www-form-urlencoded", config.maxBodyBytes),
+      maxRequestBodySize: maxRequestBytes("*", config.maxBodyBytes),
       development: false,
     });
   } catch (err) {
@@ -107,6 +107,16 @@ export async function main(argv: string[], env: Record<string, string | undefine
       for (const p of cmd.problems) console.error(`sqs-accelerator: ${p}`);
       process.exit(2);
       return;
+    case "replay": {
+      const spool = new SqliteSpool(cmd.spool, { fsync: "normal" });
+      const moved = spool.requeueDead(cmd.queue);
+      spool.close();
+      process.stdout.write(
+        `re-queued ${moved} dead letter${moved === 1 ? "" : "s"}${cmd.queue ? ` of ${cmd.queue}` : ""} in ${cmd.spool}; ` +
+          "they are delivered when the accelerator next starts and their access key is presented\n",
+      );
+      return;
+    }
     case "serve":
       await serve(cmd.config, env);
   }

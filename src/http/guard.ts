@@ -1,5 +1,6 @@
 // Checks made before any body is read: DNS-rebinding (Host), cross-site forms (Origin) and body size.
 import { type AppError, forbidden, tooLarge } from "../errors";
+import { MAX_BATCH_REQUEST_BYTES } from "./batch-input";
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
@@ -46,6 +47,7 @@ const isForm = (ct: string) => ct.startsWith("application/x-www-form-urlencoded"
  * may percent-encode each byte as three, plus a few small fields.
  */
 export function maxRequestBytes(contentType: string, maxBodyBytes: number): number {
+  if (contentType === "*") return Math.max(maxBodyBytes * 3 + 64 * 1024, MAX_BATCH_REQUEST_BYTES);
   return isForm(contentType) ? maxBodyBytes * 3 + 64 * 1024 : maxBodyBytes;
 }
 
@@ -57,8 +59,12 @@ export function guard(request: Request, allowedHosts: readonly string[], maxBody
   if (length !== null && request.method === "POST") {
     const ct = (request.headers.get("content-type") ?? "").toLowerCase();
     const n = Number(length);
-    // A raw body is the message itself: over the limit is refused before a byte is read.
-    if (n > (isForm(ct) ? maxRequestBytes(ct, maxBodyBytes) : maxBodyBytes)) return tooLarge(maxBodyBytes);
+    if (request.url.endsWith("/batch")) {
+      if (n > MAX_BATCH_REQUEST_BYTES) return tooLarge(MAX_BATCH_REQUEST_BYTES);
+    } else if (n > (isForm(ct) ? maxRequestBytes(ct, maxBodyBytes) : maxBodyBytes)) {
+      // A raw body is the message itself: over the limit is refused before a byte is read.
+      return tooLarge(maxBodyBytes);
+    }
   }
   return null;
 }

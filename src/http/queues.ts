@@ -1,15 +1,17 @@
 // Queue routes: list, create, info, send (202 at once, delivered in the background) and delete.
 import { Elysia } from "elysia";
 import type { Config } from "../config";
-import type { Dispatcher } from "../delivery/types";
-import { badRequest } from "../errors";
+import type { Dispatcher, Envelope } from "../delivery/types";
+import { AppError, badRequest, notFound } from "../errors";
 import type { SqsClient } from "../sqs/client";
 import { isFifoName, isValidQueueName, parseIntIn } from "../sqs/limits";
 import type { Credentials } from "../sqs/types";
+import { ErrorPage } from "../views/error";
 import { AcceptedPage } from "../views/message";
 import { DeletedPage, QueuePage } from "../views/queue";
 import { CreatedPage, QueuesPage } from "../views/queues";
 import { fromSqs, requireCredentials } from "./auth";
+import { batchFields, parseBatch, readBatchText } from "./batch-input";
 import { respond, wantsHtml } from "./respond";
 import { readSend, toEntry } from "./send-input";
 
@@ -92,6 +94,52 @@ export const queueRoutes = ({ config, sqs, dispatcher, now }: QueueDeps) => {
       return deleteQueue(request, requireCredentials(request, dispatcher), name);
     })
     .post(
+      "/:name/batch",
+      async ({ request, params }) => {
+        const started = performance.now();
+        const name = checkName(params.name);
+        const creds = requireCredentials(request, dispatcher);
+        if (sqs.knownMissing(creds, name)) throw notFound(`Queue ${name} does not exist.`);
+        const items = parseBatch(await readBatchText(request));
+        const now0 = now();
+        const envelopes: Envelope[] = [];
+        const problems: Array<{ index: number; code: string; message: string }> = [];
+        items.forEach((item, index) => {
+          const id = Bun.randomUUIDv7();
+          try {
+            const { entry, bytes } = toEntry(name, id, batchFields(item), config.maxBodyBytes);
+            envelopes.push({ id, queue: name, creds, entry, bytes, acceptedAt: now0 });
+          } catch (err) {
+            if (!(err instanceof AppError)) throw err;
+            problems.push({ index, code: err.code, message: err.message });
+          }
+        });
+        if (problems.length > 0)
+          return respond(
+            request,
+            400,
+            {
+              error: {
+                code: "InvalidBatch",
+                message: `${problems.length} of ${items.length} messages are invalid; none was accepted.`,
+                entries: problems,
+              },
+            },
+            () =>
+              ErrorPage({
+                status: 400,
+                code: "InvalidBatch",
+                message: problems.map((p) => `#${p.index}: ${p.code}: ${p.message}`).join("\n"),
+              }),
+          );
+        await dispatcher.accept(envelopes);
+        dispatcher.recordAck(performance.now() - started);
+        const ids = envelopes.map((e) => e.id);
+        return respond(request, 202, { queue: name, ids }, () => AcceptedPage({ id: ids.join(", "), queue: name }));
+      },
+      { parse: "none" },
+    )
+    .post(
       "/:name",
       async ({ request, params }) => {
         const started = performance.now();
@@ -103,6 +151,7 @@ export const queueRoutes = ({ config, sqs, dispatcher, now }: QueueDeps) => {
             throw badRequest("ConfirmationRequired", "Tick the confirmation box to delete the queue.");
           return deleteQueue(request, creds, name);
         }
+        if (sqs.knownMissing(creds, name)) throw notFound(`Queue ${name} does not exist.`);
         const id = Bun.randomUUIDv7();
         const { entry, bytes } = toEntry(name, id, input, config.maxBodyBytes);
         await dispatcher.accept([{ id, queue: name, creds, entry, bytes, acceptedAt: now() }]);

@@ -1,7 +1,7 @@
 // SqsClient: the SQS actions the accelerator needs, over AWS JSON 1.0, signed with aws4fetch.
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-faqs.html
 import { AwsV4Signer } from "aws4fetch";
-import { errorFromResponse, networkError, SqsError } from "./errors";
+import { errorFromResponse, isMissingQueue, networkError, SqsError } from "./errors";
 import { md5Hex, md5OfAttributes } from "./md5";
 import type { Credentials, SendEntry, SendResult } from "./types";
 
@@ -27,6 +27,7 @@ export interface QueueSummary {
 export const queueNameOf = (url: string) => url.slice(url.lastIndexOf("/") + 1);
 
 const MAX_CACHED_URLS = 10_000;
+const MISSING_TTL_MS = 60_000;
 
 export class SqsClient {
   readonly endpoint: string;
@@ -36,6 +37,8 @@ export class SqsClient {
   /** aws4fetch's signing-key cache; cleared when it grows (one entry per key/day/region). */
   private readonly signingKeys = new Map<string, ArrayBuffer>();
   private readonly urls = new Map<string, string>();
+  /** Queues SQS said do not exist, until when (ms) we believe it without asking again. */
+  private readonly missing = new Map<string, number>();
 
   constructor(opts: SqsClientOptions) {
     this.endpoint = opts.endpoint.replace(/\/+$/, "");
@@ -105,6 +108,7 @@ export class SqsClient {
       ...(Object.keys(attributes).length ? { Attributes: attributes } : {}),
     });
     this.urls.set(this.cacheKey(creds, name), r.QueueUrl);
+    this.missing.delete(this.cacheKey(creds, name));
     return r.QueueUrl;
   }
 
@@ -117,10 +121,26 @@ export class SqsClient {
     const key = this.cacheKey(creds, name);
     const hit = this.urls.get(key);
     if (hit) return hit;
-    const r = await this.call<{ QueueUrl: string }>(creds, "GetQueueUrl", { QueueName: name });
+    let r: { QueueUrl: string };
+    try {
+      r = await this.call<{ QueueUrl: string }>(creds, "GetQueueUrl", { QueueName: name });
+    } catch (err) {
+      if (err instanceof SqsError && isMissingQueue(err.code)) {
+        if (this.missing.size >= MAX_CACHED_URLS) this.missing.clear();
+        this.missing.set(key, Date.now() + MISSING_TTL_MS);
+      }
+      throw err;
+    }
+    this.missing.delete(key);
     if (this.urls.size >= MAX_CACHED_URLS) this.urls.clear();
     this.urls.set(key, r.QueueUrl);
     return r.QueueUrl;
+  }
+
+  /** True when SQS recently said this queue does not exist (so a send can get 404 at the door). */
+  knownMissing(creds: Credentials, name: string): boolean {
+    const until = this.missing.get(this.cacheKey(creds, name));
+    return until !== undefined && until > Date.now();
   }
 
   /** Forgets a cached URL (after the queue is deleted or reported missing). */
