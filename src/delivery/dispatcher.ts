@@ -69,6 +69,10 @@ export class DeliveryEngine implements Dispatcher {
   private seq = 0;
   private pumpQueued = false;
   private draining = false;
+  /** stop() gave up delivering: no new sends or retries; answers still in flight are still recorded. */
+  private halted = false;
+  /** The spool is closed: late answers no longer touch it (their rows are delivered at the next start). */
+  private stopped = false;
   private started = false;
   private rr = 0;
   private readonly counters = { accepted: 0, sent: 0, retried: 0, dead: 0, upstreamRequests: 0, batchedMessages: 0 };
@@ -111,11 +115,12 @@ export class DeliveryEngine implements Dispatcher {
 
   private fullReason(incoming: Envelope[] = []): string | undefined {
     const { maxPending, maxSpoolBytes } = this.deps.options;
-    if (this.pendingCount() + incoming.length > maxPending)
+    // With nothing incoming (health), "full" means not even one more message fits.
+    if (this.pendingCount() + Math.max(1, incoming.length) > maxPending)
       return `${this.pendingCount()} messages are waiting for SQS (limit ${maxPending}); try again later.`;
     let bytes = 0;
     for (const m of incoming) bytes += m.bytes;
-    if (this.deps.spool.bytes() + bytes > maxSpoolBytes)
+    if (this.deps.spool.bytes() + Math.max(1, bytes) > maxSpoolBytes)
       return `The spool holds ${this.deps.spool.bytes()} undelivered bytes (limit ${maxSpoolBytes}); try again later.`;
     return undefined;
   }
@@ -166,6 +171,7 @@ export class DeliveryEngine implements Dispatcher {
 
   /** Fills free upstream slots, round-robin over lanes that have something sendable. */
   private pump(): void {
+    if (this.halted) return;
     const { maxInflight, lingerMs } = this.deps.options;
     while (this.inflight < maxInflight) {
       const lanes = [...this.lanes.values()];
@@ -253,7 +259,7 @@ export class DeliveryEngine implements Dispatcher {
   }
 
   private succeeded(lane: Lane, items: Array<{ p: Pending; messageId: string }>): void {
-    if (items.length === 0) return;
+    if (items.length === 0 || this.stopped) return;
     const now = this.now();
     for (const { p, messageId } of items) {
       p.attempts++;
@@ -273,6 +279,7 @@ export class DeliveryEngine implements Dispatcher {
   }
 
   private failed(lane: Lane, p: Pending, error: SqsError): void {
+    if (this.stopped) return; // the row stays in the spool for the next start
     p.attempts++;
     const now = this.now();
     const d = decide(error, p.attempts, p.env.acceptedAt, now, this.deps.options.retry, p.lastCode);
@@ -294,6 +301,7 @@ export class DeliveryEngine implements Dispatcher {
       });
       return;
     }
+    if (this.halted) return; // stays in the spool for the next start
     this.counters.retried++;
     p.retryAt = now + d.delayMs;
     lane.delayed.push(p);
@@ -303,6 +311,7 @@ export class DeliveryEngine implements Dispatcher {
 
   /** Arms the lane's timer for `at` unless it already fires sooner. */
   private wakeAt(lane: Lane, at: number): void {
+    if (this.halted) return;
     if (lane.timer && lane.timerAt <= at) return;
     if (lane.timer) clearTimeout(lane.timer);
     lane.timerAt = at;
@@ -435,14 +444,16 @@ export class DeliveryEngine implements Dispatcher {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.idle(), new Promise<void>((r) => (timer = setTimeout(r, drainMs)))]);
     clearTimeout(timer);
+    this.halted = true;
     for (const lane of this.lanes.values()) {
       if (lane.timer) clearTimeout(lane.timer);
       lane.ready = [];
       lane.delayed = [];
     }
-    // In-flight requests end on their own (bounded by the upstream timeout); wait for them.
-    const deadline = this.now() + 30_000;
-    while (this.inflight > 0 && this.now() < deadline) await Bun.sleep(10);
+    // In-flight requests end on their own (bounded by the upstream timeout); their outcomes still count.
+    const deadline = Date.now() + 30_000;
+    while (this.inflight > 0 && Date.now() < deadline) await Bun.sleep(10);
+    this.stopped = true;
     const left = this.live.size + this.waitingCount;
     if (left > 0) this.deps.log.warn("stopped with undelivered messages", { pending: left, kept: this.deps.spool.durable });
     this.deps.spool.close();
