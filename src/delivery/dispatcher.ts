@@ -8,7 +8,7 @@ import { isFifoName } from "../sqs/limits";
 import type { Credentials } from "../sqs/types";
 import { pickBatch } from "./batch";
 import { decide, type RetryPolicy } from "./retry";
-import type { DeadLetter, RecoveredRow, Spool } from "./spool";
+import type { DeadLetter, Spool, SpooledRow } from "./spool";
 import { LatencyWindow } from "./stats";
 import type { DeliveryStats, Dispatcher, Envelope, Health, MessageStatus } from "./types";
 
@@ -21,6 +21,12 @@ export interface EngineOptions {
   retry: RetryPolicy;
   /** Credentials the daemon has itself (environment); rows spooled under their key resume at once. */
   serverCredentials?: Credentials;
+  /**
+   * With a durable spool, at most this many messages / body bytes are held in memory; the rest
+   * wait in the spool and are paged in as the window empties, so a long outage costs disk, not RAM.
+   */
+  windowMessages?: number;
+  windowBytes?: number;
 }
 
 export interface EngineDeps {
@@ -56,15 +62,25 @@ interface Lane {
 }
 
 const RECENT_LIMIT = 100_000;
+const WINDOW_MESSAGES = 20_000;
+const WINDOW_BYTES = 64 * 1024 * 1024;
+const PAGE = 1_000;
 const RECENT_MS = 60 * 60 * 1000;
 
 export class DeliveryEngine implements Dispatcher {
   private readonly lanes = new Map<string, Lane>();
   private readonly live = new Map<string, Pending>();
   private readonly recent = new Map<string, MessageStatus>();
-  /** Recovered rows whose credentials no request has presented yet, by access key id. */
-  private readonly waiting = new Map<string, RecoveredRow[]>();
+  /** Spooled rows whose credentials no request has presented yet, by access key id. */
+  private readonly waiting = new Map<string, SpooledRow[]>();
   private waitingCount = 0;
+  /** The latest credentials presented for each access key id (memory only), to page rows in with. */
+  private readonly credsByKeyId = new Map<string, Credentials>();
+  /** Spool rows up to this seq are in memory (live or waiting); later ones may still be on disk only. */
+  private cursor = 0;
+  /** True while the spool may hold rows after `cursor` that are not in memory. */
+  private paged = false;
+  private liveBytes = 0;
   private inflight = 0;
   private seq = 0;
   private pumpQueued = false;
@@ -88,19 +104,50 @@ export class DeliveryEngine implements Dispatcher {
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (const row of this.deps.spool.recover()) {
-      const list = this.waiting.get(row.accessKeyId) ?? [];
-      list.push(row);
-      this.waiting.set(row.accessKeyId, list);
-      this.waitingCount++;
-    }
     const own = this.deps.options.serverCredentials;
-    if (own) this.offerCredentials(own);
-    if (this.waitingCount > 0)
-      this.deps.log.info("spool recovered undelivered messages; they wait for their credentials", {
-        messages: this.waitingCount,
-        access_keys: this.waiting.size,
+    if (own) this.credsByKeyId.set(own.accessKeyId, own);
+    const backlog = this.deps.spool.count();
+    if (this.deps.spool.durable && backlog > 0) {
+      this.paged = true;
+      this.refill();
+      this.deps.log.info("spool holds undelivered messages from before; each resumes when its access key is presented", {
+        messages: backlog,
+        waiting_for: [...this.waiting.keys()].join(",") || undefined,
       });
+      this.schedulePump();
+    }
+  }
+
+  private windowFull(extraMessages = 0, extraBytes = 0): boolean {
+    const o = this.deps.options;
+    return (
+      this.live.size + this.waitingCount + extraMessages > (o.windowMessages ?? WINDOW_MESSAGES) ||
+      this.liveBytes + extraBytes > (o.windowBytes ?? WINDOW_BYTES)
+    );
+  }
+
+  /** Pages spooled rows after the cursor into memory while the window has room. */
+  private refill(): void {
+    if (!this.paged || this.halted) return;
+    for (let round = 0; round < 100 && !this.windowFull(); round++) {
+      const rows = this.deps.spool.loadAfter(this.cursor, PAGE);
+      for (const row of rows) {
+        this.cursor = row.seq;
+        if (this.live.has(row.envelope.id)) continue;
+        const creds = this.credsByKeyId.get(row.accessKeyId);
+        if (creds) this.enqueue({ ...row.envelope, creds }, row.attempts);
+        else {
+          const list = this.waiting.get(row.accessKeyId) ?? [];
+          list.push(row);
+          this.waiting.set(row.accessKeyId, list);
+          this.waitingCount++;
+        }
+      }
+      if (rows.length < PAGE) {
+        this.paged = false;
+        return;
+      }
+    }
   }
 
   async accept(messages: Envelope[]): Promise<void> {
@@ -109,7 +156,19 @@ export class DeliveryEngine implements Dispatcher {
     if (full) throw unavailable("Backpressure", full, 1);
     await this.deps.spool.append(messages);
     this.counters.accepted += messages.length;
-    for (const env of messages) this.enqueue(env, 0);
+    const creds = messages[0]?.creds;
+    if (creds) this.credsByKeyId.set(creds.accessKeyId, creds);
+    let bytes = 0;
+    for (const m of messages) bytes += m.bytes;
+    if (this.deps.spool.durable && (this.paged || this.windowFull(messages.length, bytes))) {
+      // Behind the window: the rows wait on disk and are paged in, in order, as room frees up.
+      this.paged = true;
+    } else
+      for (const env of messages) {
+        if (this.live.has(env.id)) continue;
+        this.enqueue(env, 0);
+        if (env.seq !== undefined && env.seq > this.cursor) this.cursor = env.seq;
+      }
     this.schedulePump();
   }
 
@@ -126,7 +185,7 @@ export class DeliveryEngine implements Dispatcher {
   }
 
   private pendingCount(): number {
-    return this.live.size + this.waitingCount;
+    return this.deps.spool.durable ? this.deps.spool.count() : this.live.size;
   }
 
   recordAck(ms: number): void {
@@ -134,6 +193,7 @@ export class DeliveryEngine implements Dispatcher {
   }
 
   offerCredentials(creds: Credentials): void {
+    this.credsByKeyId.set(creds.accessKeyId, creds);
     const rows = this.waiting.get(creds.accessKeyId);
     if (!rows) return;
     this.waiting.delete(creds.accessKeyId);
@@ -147,7 +207,15 @@ export class DeliveryEngine implements Dispatcher {
     const lane = this.laneFor(env.queue, env.creds);
     const p: Pending = { env, seq: this.seq++, attempts, retryAt: 0, bytes: env.bytes, groupId: env.entry.MessageGroupId };
     this.live.set(env.id, p);
+    this.liveBytes += env.bytes;
     lane.ready.push(p);
+  }
+
+  /** A message leaves memory (sent or dead). */
+  private release(p: Pending, lane: Lane): void {
+    this.live.delete(p.env.id);
+    this.liveBytes -= p.bytes;
+    if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
   }
 
   private laneFor(queue: string, creds: Credentials): Lane {
@@ -172,6 +240,7 @@ export class DeliveryEngine implements Dispatcher {
   /** Fills free upstream slots, round-robin over lanes that have something sendable. */
   private pump(): void {
     if (this.halted) return;
+    if (this.paged) this.refill();
     const { maxInflight, lingerMs } = this.deps.options;
     while (this.inflight < maxInflight) {
       const lanes = [...this.lanes.values()];
@@ -263,8 +332,7 @@ export class DeliveryEngine implements Dispatcher {
     const now = this.now();
     for (const { p, messageId } of items) {
       p.attempts++;
-      this.live.delete(p.env.id);
-      if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
+      this.release(p, lane);
       this.deliveryLatency.add(now - p.env.acceptedAt);
       this.remember({ ...this.statusOf(p, "sent"), sqsMessageId: messageId });
     }
@@ -286,8 +354,7 @@ export class DeliveryEngine implements Dispatcher {
     p.lastCode = error.code;
     p.lastError = `${error.code}: ${error.message}`;
     if (d.action === "dead") {
-      this.live.delete(p.env.id);
-      if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
+      this.release(p, lane);
       this.counters.dead++;
       const reason = isMissingQueue(error.code) ? `queue ${lane.queue} does not exist (${error.code})` : d.reason;
       this.remember({ ...this.statusOf(p, "dead"), lastError: reason });
@@ -368,18 +435,18 @@ export class DeliveryEngine implements Dispatcher {
         updatedAt: dead.diedAt,
         lastError: dead.reason,
       };
-    for (const [akid, rows] of this.waiting) {
-      const row = rows.find((x) => x.envelope.id === id);
-      if (row)
-        return {
-          id,
-          queue: row.envelope.queue,
-          state: "waiting-for-credentials",
-          attempts: row.attempts,
-          acceptedAt: row.envelope.acceptedAt,
-          updatedAt: this.now(),
-          waitingFor: akid,
-        };
+    const spooled = this.deps.spool.find(id);
+    if (spooled) {
+      const known = this.credsByKeyId.has(spooled.accessKeyId);
+      return {
+        id,
+        queue: spooled.envelope.queue,
+        state: known ? "pending" : "waiting-for-credentials",
+        attempts: spooled.attempts,
+        acceptedAt: spooled.envelope.acceptedAt,
+        updatedAt: this.now(),
+        ...(known ? {} : { waitingFor: spooled.accessKeyId }),
+      };
     }
     return undefined;
   }
@@ -392,6 +459,7 @@ export class DeliveryEngine implements Dispatcher {
       retried: c.retried,
       dead: c.dead,
       pending: this.pendingCount(),
+      inMemory: this.live.size + this.waitingCount,
       inflight: this.inflight,
       upstreamRequests: c.upstreamRequests,
       averageBatchSize: c.upstreamRequests ? Math.round((c.batchedMessages / c.upstreamRequests) * 100) / 100 : 0,
@@ -454,7 +522,7 @@ export class DeliveryEngine implements Dispatcher {
     const deadline = Date.now() + 30_000;
     while (this.inflight > 0 && Date.now() < deadline) await Bun.sleep(10);
     this.stopped = true;
-    const left = this.live.size + this.waitingCount;
+    const left = this.pendingCount();
     if (left > 0) this.deps.log.warn("stopped with undelivered messages", { pending: left, kept: this.deps.spool.durable });
     this.deps.spool.close();
   }

@@ -2,8 +2,9 @@
 import type { SendEntry } from "../sqs/types";
 import type { Envelope } from "./types";
 
-/** A spooled message read back after a restart: credentials are named, never stored. */
-export interface RecoveredRow {
+/** A spooled message read back: credentials are named by access key id, never stored. */
+export interface SpooledRow {
+  seq: number;
   envelope: Omit<Envelope, "creds">;
   accessKeyId: string;
   attempts: number;
@@ -23,15 +24,20 @@ export interface DeadLetter {
 
 export interface Spool {
   readonly durable: boolean;
-  /** Resolves when the messages are stored as durably as this spool promises. */
+  /** Resolves when the messages are stored as durably as this spool promises; sets each one's `seq`. */
   append(messages: Envelope[]): Promise<void>;
   /** SQS confirmed these: forget them. */
   delivered(ids: string[]): void;
   /** Permanently undeliverable: keep them as dead letters. */
   dead(rows: Array<{ envelope: Envelope; reason: string; attempts: number }>): void;
-  recover(): RecoveredRow[];
+  /** Undelivered messages in spool order after `seq` (the engine pages its window from here). */
+  loadAfter(seq: number, limit: number): SpooledRow[];
+  /** An undelivered message's row, if the spool holds it. */
+  find(id: string): SpooledRow | undefined;
   /** Undelivered bytes held, for the --max-spool-bytes bound. */
   bytes(): number;
+  /** Undelivered messages held, for the --max-pending bound. */
+  count(): number;
   listDead(opts: { queue?: string; limit: number }): DeadLetter[];
   countDead(): number;
   getDead(id: string): DeadLetter | undefined;
@@ -82,11 +88,18 @@ export class MemorySpool implements Spool {
     this.held -= this.sizes.get(id) ?? 0;
     this.sizes.delete(id);
   }
-  recover(): RecoveredRow[] {
+  /** Nothing is paged out in memory mode: the engine holds every pending message itself. */
+  loadAfter(): SpooledRow[] {
     return [];
+  }
+  find(): SpooledRow | undefined {
+    return undefined;
   }
   bytes(): number {
     return this.held;
+  }
+  count(): number {
+    return this.sizes.size;
   }
   listDead({ queue, limit }: { queue?: string; limit: number }): DeadLetter[] {
     return [...this.deadLetters.values()]

@@ -3,10 +3,11 @@ import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { SendEntry } from "../sqs/types";
-import type { DeadLetter, RecoveredRow, Spool } from "./spool";
+import type { DeadLetter, Spool, SpooledRow } from "./spool";
 import type { Envelope } from "./types";
 
 interface Row {
+  seq: number;
   id: string;
   queue: string;
   akid: string;
@@ -78,6 +79,7 @@ export class SqliteSpool implements Spool {
   private readonly remove: Statement;
   private readonly bury: Statement;
   private readonly commitTx: () => void;
+  private readonly afterStmt: Statement;
 
   constructor(dir: string, opts: { fsync: "normal" | "always"; now?: () => number }) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -97,8 +99,8 @@ export class SqliteSpool implements Spool {
        VALUES ($id, $queue, $akid, $body, $params, $bytes, $accepted_at, $attempts, $reason, $died_at)`,
     );
     this.commitTx = this.db.transaction(() => {
-      for (const m of this.pending)
-        this.insert.run({
+      for (const m of this.pending) {
+        const r = this.insert.run({
           id: m.id,
           queue: m.queue,
           akid: m.creds.accessKeyId,
@@ -107,6 +109,8 @@ export class SqliteSpool implements Spool {
           bytes: m.bytes,
           accepted_at: m.acceptedAt,
         });
+        if (r.changes > 0) m.seq = Number(r.lastInsertRowid);
+      }
       for (const d of this.toBury) {
         this.bury.run({
           id: d.envelope.id,
@@ -124,8 +128,11 @@ export class SqliteSpool implements Spool {
       }
       for (const id of this.toDelete) this.remove.run(id);
     });
-    const sum = this.db.query("SELECT COALESCE(SUM(bytes), 0) AS b FROM messages").get() as { b: number };
-    this.held = sum.b;
+    this.afterStmt = this.db.prepare("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?");
+    for (const r of this.db.query("SELECT id, bytes FROM messages").all() as Array<{ id: string; bytes: number }>) {
+      this.sizes.set(r.id, r.bytes);
+      this.held += r.bytes;
+    }
   }
 
   /** Resolves after the transaction holding these messages has committed (group commit). */
@@ -192,16 +199,18 @@ export class SqliteSpool implements Spool {
     this.schedule();
   }
 
-  recover(): RecoveredRow[] {
-    const rows = this.db.query("SELECT * FROM messages ORDER BY seq").all() as Row[];
-    return rows.map((r) => {
-      this.sizes.set(r.id, r.bytes);
-      return {
-        envelope: { id: r.id, queue: r.queue, entry: entryOf(r), bytes: r.bytes, acceptedAt: r.accepted_at },
-        accessKeyId: r.akid,
-        attempts: r.attempts,
-      };
-    });
+  loadAfter(seq: number, limit: number): SpooledRow[] {
+    this.flush();
+    return (this.afterStmt.all(seq, limit) as Row[]).map(spooledRowOf);
+  }
+
+  find(id: string): SpooledRow | undefined {
+    const row = this.db.query("SELECT * FROM messages WHERE id = ?").get(id) as Row | null;
+    return row ? spooledRowOf(row) : undefined;
+  }
+
+  count(): number {
+    return this.sizes.size;
   }
 
   listDead(opts: { queue?: string; limit: number }): DeadLetter[] {
@@ -257,6 +266,15 @@ export class SqliteSpool implements Spool {
     this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     this.db.close();
   }
+}
+
+function spooledRowOf(r: Row): SpooledRow {
+  return {
+    seq: r.seq,
+    envelope: { id: r.id, queue: r.queue, entry: entryOf(r), bytes: r.bytes, acceptedAt: r.accepted_at, seq: r.seq },
+    accessKeyId: r.akid,
+    attempts: r.attempts,
+  };
 }
 
 function deadLetterOf(r: DeadRow): DeadLetter {

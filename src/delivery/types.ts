@@ -11,6 +11,8 @@ export interface Envelope {
   /** UTF-8 size of the body plus attributes, as SQS counts it. */
   bytes: number;
   acceptedAt: number;
+  /** Position in the durable spool, set when it is committed there. */
+  seq?: number;
 }
 
 export type MessageState = "pending" | "sent" | "dead" | "waiting-for-credentials";
@@ -34,6 +36,8 @@ export interface DeliveryStats {
   retried: number;
   dead: number;
   pending: number;
+  /** Pending messages held in memory; the rest wait in the spool (bounded window). */
+  inMemory: number;
   inflight: number;
   upstreamRequests: number;
   averageBatchSize: number;

@@ -9,6 +9,7 @@ export function StatsPage({ stats }: { stats: DeliveryStats }) {
     ["retried", String(stats.retried)],
     ["dead", String(stats.dead)],
     ["pending", String(stats.pending)],
+    ["pending held in memory", String(stats.inMemory)],
     ["in flight", String(stats.inflight)],
     ["upstream requests", String(stats.upstreamRequests)],
     ["average batch size", String(stats.averageBatchSize)],

@@ -244,7 +244,7 @@ describe("delivery engine", () => {
     fake.createQueue("q");
     const ids = await acceptAll(first, [envelope("q", "survives"), envelope("q", "me too")]);
     const onDisk = new SqliteSpool(dir.path, { fsync: "normal" });
-    expect(onDisk.recover().map((r) => r.envelope.id)).toEqual(ids);
+    expect(onDisk.loadAfter(0, 10).map((r) => r.envelope.id)).toEqual(ids);
     onDisk.close();
     await first.stop({ drainMs: 50 });
     engine = undefined;
@@ -267,7 +267,36 @@ describe("delivery engine", () => {
     await second.stop({ drainMs: 0 });
     engine = undefined;
     const after = new SqliteSpool(dir.path, { fsync: "normal" });
-    expect(after.recover()).toEqual([]);
+    expect(after.loadAfter(0, 10)).toEqual([]);
     after.close();
+  });
+
+  test("bounded memory: behind a 20-message window the backlog waits on disk and is paged in, FIFO order kept", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const { fake, engine } = setup(
+      { windowMessages: 20, retry: { baseMs: 10, throttleBaseMs: 10, capMs: 50, maxAgeMs: 60_000 } },
+      new SqliteSpool(dir.path, { fsync: "normal" }),
+    );
+    fake.createQueue("paged.fifo");
+    let down = true;
+    fake.setFaults(({ action }) =>
+      down && action.startsWith("SendMessage") ? { kind: "error", status: 503, code: "ServiceUnavailable" } : undefined,
+    );
+    const envs = Array.from({ length: 300 }, (_, i) => {
+      const e = envelope("paged.fifo", `m${i}`, { MessageGroupId: "only" });
+      e.entry.MessageDeduplicationId = e.id;
+      return e;
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < envs.length; i += 25) ids.push(...(await acceptAll(engine, envs.slice(i, i + 25))));
+    await Bun.sleep(100);
+    expect(engine.stats().pending).toBe(300);
+    expect(engine.stats().inMemory).toBeLessThanOrEqual(45);
+    expect(engine.status(ids[299]!)?.state).toBe("pending");
+    down = false;
+    await waitFor(settled(engine, ids), 20_000, "settled");
+    expect(fake.bodies("paged.fifo")).toEqual(envs.map((e) => e.entry.MessageBody));
+    expect(engine.stats().pending).toBe(0);
   });
 });
