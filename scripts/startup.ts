@@ -1,5 +1,6 @@
 // Measures the compiled binary's startup: spawn → first 202 on POST /queues/NAME, median of N runs.
 // Usage: bun scripts/startup.ts [binary ...]   (default dist/sqs-accelerator)
+export {};
 const bins = process.argv.slice(2).length ? process.argv.slice(2) : ["dist/sqs-accelerator"];
 const RUNS = 15;
 

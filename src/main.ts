@@ -11,6 +11,7 @@ import type { Credentials } from "./sqs/types";
 import { VERSION } from "./version";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+const MEMORY_MODE_MAX_BYTES = 256 * 1024 * 1024;
 
 function openSpool(config: Config): Spool {
   if (config.spool === null) return new MemorySpool();
@@ -45,7 +46,8 @@ export async function serve(config: Config, env: Record<string, string | undefin
       maxBatch: config.maxBatch,
       lingerMs: config.lingerMs,
       maxPending: config.maxPending,
-      maxSpoolBytes: config.maxSpoolBytes,
+      // Without a spool the backlog is in RAM: bound it tighter than the disk default.
+      maxSpoolBytes: config.spool === null ? Math.min(config.maxSpoolBytes, MEMORY_MODE_MAX_BYTES) : config.maxSpoolBytes,
       retry: {
         baseMs: config.retryBaseMs,
         throttleBaseMs: config.throttleBaseMs,

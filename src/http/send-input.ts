@@ -28,7 +28,12 @@ function percentDecode(part: string): Uint8Array | null {
       out.push(Number.parseInt(hex, 16));
       i += 2;
     } else if (c < 0x80) out.push(c);
-    else for (const b of enc.encode(s[i]!)) out.push(b);
+    else {
+      // a whole code point, so a raw emoji beside %-escapes is not split into two halves
+      const ch = String.fromCodePoint(s.codePointAt(i)!);
+      for (const b of enc.encode(ch)) out.push(b);
+      i += ch.length - 1;
+    }
   }
   return Uint8Array.from(out);
 }
@@ -109,14 +114,14 @@ function checkAttributes(list: SendFields["attributes"]): { attrs?: MessageAttri
   if (list.length === 0) return { bytes: 0 };
   if (list.length > MAX_ATTRIBUTES)
     throw badRequest("InvalidParameterValue", `At most ${MAX_ATTRIBUTES} message attributes are allowed; got ${list.length}.`);
-  const attrs: MessageAttributes = {};
+  const attrs: MessageAttributes = Object.create(null);
   let bytes = 0;
   for (const { name, type, value } of list) {
     const bad = (why: string) => badRequest("InvalidParameterValue", `Message attribute ${JSON.stringify(name)}: ${why}.`);
     if (!ATTR_NAME.test(name) || name.startsWith(".") || name.endsWith(".") || name.includes(".."))
       throw bad("names are 1-256 of A-Z a-z 0-9 _ - . with no leading, trailing or double dot");
     if (/^(aws|amazon)\./i.test(name)) throw bad("names starting with AWS. or Amazon. are reserved");
-    if (attrs[name]) throw bad("given twice");
+    if (Object.hasOwn(attrs, name)) throw bad("given twice");
     if (type.length > 256 || firstForbiddenChar(type) !== -1) throw bad("the data type is not valid");
     if (value === "") throw bad("the value is empty");
     if (type.startsWith("Binary")) {

@@ -1,7 +1,7 @@
 // SqsClient: the SQS actions the accelerator needs, over AWS JSON 1.0, signed with aws4fetch.
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-faqs.html
 import { AwsV4Signer } from "aws4fetch";
-import { errorFromResponse, isMissingQueue, networkError, SqsError } from "./errors";
+import { classify, errorFromResponse, isMissingQueue, networkError, SqsError } from "./errors";
 import { md5Hex, md5OfAttributes } from "./md5";
 import type { Credentials, SendEntry, SendResult } from "./types";
 
@@ -208,11 +208,11 @@ export class SqsClient {
       // moto sends SenderFault as the string "true"
       const senderFault = f.SenderFault === true || f.SenderFault === "true";
       const code = f.Code ?? "UnknownError";
-      const error = new SqsError(code, f.Message ?? code, 200, senderFault, senderFault ? "permanent" : undefined);
-      outcome.failed.push({
-        id: f.Id,
-        error: senderFault || error.kind !== "permanent" ? error : new SqsError(code, error.message, 200, false, "transient"),
-      });
+      // The code decides first (a throttled entry can be marked SenderFault); otherwise the
+      // sender's fault is final and SQS's own fault is retried.
+      const byCode = classify(code, 200);
+      const kind = byCode !== "permanent" ? byCode : senderFault ? "permanent" : "transient";
+      outcome.failed.push({ id: f.Id, error: new SqsError(code, f.Message ?? code, 200, senderFault, kind) });
     }
     // An entry SQS did not mention at all was not stored: retry it.
     entries.forEach((_, i) => {
