@@ -92,6 +92,7 @@ const PAGES: Record<string, (v: string) => JSX.Element> = {
       retried: n,
       dead: n,
       pending: n,
+      inMemory: n,
       inflight: n,
       upstreamRequests: n,
       averageBatchSize: n,
