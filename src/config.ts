@@ -38,6 +38,8 @@ interface OptionSpec {
   min?: number;
   max?: number;
   choices?: readonly string[];
+  /** Extra check of a string value: the reason it is bad, or undefined. */
+  check?: (value: string) => string | undefined;
   /** Default, computed from the environment where it depends on it. */
   fallback: (env: Env) => string;
   meta?: string;
@@ -69,6 +71,7 @@ export const OPTIONS: OptionSpec[] = [
     kind: "string",
     fallback: () => "us-east-1",
     help: "AWS region of the queues",
+    check: (v) => (/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(v) ? undefined : "not an AWS region name"),
   },
   {
     flag: "endpoint",
@@ -78,6 +81,7 @@ export const OPTIONS: OptionSpec[] = [
     fallback: () => "",
     meta: "URL",
     help: "SQS endpoint (default https://sqs.<region>.amazonaws.com)",
+    check: (v) => (/^https?:\/\/[^/\s]+/i.test(v) && URL.canParse(v) ? undefined : "expected an http(s) URL"),
   },
   {
     flag: "spool",
@@ -275,6 +279,10 @@ function convert(spec: OptionSpec, raw: string, source: string): { value?: unkno
     case "string":
       if (spec.choices && !spec.choices.includes(raw)) return bad(`expected one of ${spec.choices.join(", ")}`);
       if (raw === "") return bad("must not be empty");
+      {
+        const why = spec.check?.(raw);
+        if (why) return bad(why);
+      }
       return { value: raw };
   }
 }
@@ -372,18 +380,9 @@ export function loadConfig(argv: string[], env: Env): Command {
     } else values.set(spec.key, value);
   }
   const config = Object.fromEntries(values) as unknown as Config;
-  if (!config.endpoint) config.endpoint = `https://sqs.${config.region}.amazonaws.com`;
-  else {
-    try {
-      const u = new URL(config.endpoint);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
-      config.endpoint = config.endpoint.replace(/\/+$/, "");
-    } catch {
-      problems.push(`--endpoint: expected an http(s) URL (got ${JSON.stringify(config.endpoint)})`);
-    }
-  }
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(config.region))
-    problems.push(`--region: not an AWS region name (got ${JSON.stringify(config.region)})`);
+  // China regions live under amazonaws.com.cn.
+  const domain = config.region?.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  config.endpoint = config.endpoint ? config.endpoint.replace(/\/+$/, "") : `https://sqs.${config.region}.${domain}`;
   if ((config.spool as string | null) === "none") config.spool = null;
   if (problems.length > 0) return { kind: "error", problems };
   return { kind: "serve", config };

@@ -46,6 +46,8 @@ interface Pending {
   retryAt: number;
   groupId?: string;
   bytes: number;
+  /** Already taken into a batch while still in `ready` (FIFO lanes take from the middle). */
+  taken?: boolean;
 }
 
 interface Lane {
@@ -53,7 +55,11 @@ interface Lane {
   queue: string;
   creds: Credentials;
   fifo: boolean;
+  /** Waiting messages in acceptance order; `head` is the first not yet taken (a cheap queue). */
   ready: Pending[];
+  head: number;
+  /** Failed messages whose backoff is over, by seq; taken before `ready`. */
+  retries: Pending[];
   delayed: Pending[];
   busyGroups: Set<string>;
   inflight: number;
@@ -222,7 +228,19 @@ export class DeliveryEngine implements Dispatcher {
     const key = `${credentialsKey(creds)}\n${queue}`;
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { key, queue, creds, fifo: isFifoName(queue), ready: [], delayed: [], busyGroups: new Set(), inflight: 0, timerAt: 0 };
+      lane = {
+        key,
+        queue,
+        creds,
+        fifo: isFifoName(queue),
+        ready: [],
+        head: 0,
+        retries: [],
+        delayed: [],
+        busyGroups: new Set(),
+        inflight: 0,
+        timerAt: 0,
+      };
       this.lanes.set(key, lane);
     } else if (creds.sessionToken !== lane.creds.sessionToken) lane.creds = creds;
     return lane;
@@ -247,24 +265,17 @@ export class DeliveryEngine implements Dispatcher {
       let sent = false;
       for (let k = 0; k < lanes.length && this.inflight < maxInflight; k++) {
         const lane = lanes[(this.rr + k) % lanes.length]!;
-        if (lane.ready.length === 0) continue;
-        if (lingerMs > 0 && !this.draining && lane.ready.length < this.deps.options.maxBatch) {
-          const age = this.now() - lane.ready[0]!.env.acceptedAt;
+        const waiting = lane.retries.length + lane.ready.length - lane.head;
+        if (waiting === 0) continue;
+        if (lingerMs > 0 && !this.draining && waiting < this.deps.options.maxBatch) {
+          const age = this.now() - (lane.retries[0] ?? lane.ready[lane.head])!.env.acceptedAt;
           if (age < lingerMs) {
             this.wakeAt(lane, this.now() + (lingerMs - age));
             continue;
           }
         }
-        const picked = pickBatch(
-          lane.ready.length > 1000 ? lane.ready.slice(0, 1000) : lane.ready,
-          { maxEntries: this.deps.options.maxBatch },
-          lane.fifo ? lane.busyGroups : undefined,
-        );
-        if (picked.length === 0) continue;
-        const batch = picked.map((i) => lane.ready[i]!);
-        const takenSet = new Set(picked);
-        lane.ready = picked.length === lane.ready.length ? [] : lane.ready.filter((_, i) => !takenSet.has(i));
-        if (lane.fifo) for (const p of batch) if (p.groupId !== undefined) lane.busyGroups.add(p.groupId);
+        const batch = this.takeBatch(lane);
+        if (batch.length === 0) continue;
         this.send(lane, batch);
         sent = true;
       }
@@ -272,6 +283,40 @@ export class DeliveryEngine implements Dispatcher {
       if (!sent) break;
     }
     if (this.inflight === 0 && this.live.size === 0) this.notifyIdle();
+  }
+
+  /**
+   * The next batch of a lane: due retries first, then the oldest waiting messages. A standard
+   * lane only needs to look at its first few; a FIFO lane skips groups already in flight.
+   */
+  private takeBatch(lane: Lane): Pending[] {
+    const maxEntries = this.deps.options.maxBatch;
+    const limit = lane.fifo ? 1000 : maxEntries;
+    const window: Pending[] = [];
+    for (const p of lane.retries) if (window.length < limit) window.push(p);
+    for (let i = lane.head; i < lane.ready.length && window.length < limit; i++) {
+      const p = lane.ready[i]!;
+      if (!p.taken) window.push(p);
+    }
+    const batch = pickBatch(window, { maxEntries }, lane.fifo ? lane.busyGroups : undefined).map((i) => window[i]!);
+    if (batch.length === 0) return batch;
+    for (const p of batch) {
+      p.taken = true;
+      if (lane.fifo && p.groupId !== undefined) lane.busyGroups.add(p.groupId);
+    }
+    if (lane.retries.length) {
+      const picked = new Set(batch);
+      lane.retries = lane.retries.filter((p) => !picked.has(p));
+    }
+    while (lane.head < lane.ready.length && lane.ready[lane.head]!.taken) lane.head++;
+    if (lane.head === lane.ready.length) {
+      lane.ready = [];
+      lane.head = 0;
+    } else if (lane.head > 4096 && lane.head * 2 > lane.ready.length) {
+      lane.ready = lane.ready.slice(lane.head);
+      lane.head = 0;
+    }
+    return batch;
   }
 
   private async send(lane: Lane, batch: Pending[]): Promise<void> {
@@ -389,13 +434,23 @@ export class DeliveryEngine implements Dispatcher {
   private wake(lane: Lane): void {
     lane.timer = undefined;
     const now = this.now();
-    const due = lane.delayed.filter((p) => p.retryAt <= now || this.draining);
-    if (due.length > 0) {
-      lane.delayed = lane.delayed.filter((p) => !due.includes(p));
-      for (const p of due) if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
-      lane.ready = [...due, ...lane.ready].sort((a, b) => a.seq - b.seq);
+    const due: Pending[] = [];
+    const later: Pending[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const p of lane.delayed) {
+      if (p.retryAt <= now || this.draining) due.push(p);
+      else {
+        later.push(p);
+        if (p.retryAt < next) next = p.retryAt;
+      }
     }
-    if (lane.delayed.length > 0) this.wakeAt(lane, Math.min(...lane.delayed.map((p) => p.retryAt)));
+    if (due.length > 0) {
+      lane.delayed = later;
+      // They stay marked taken, so the copy a FIFO lane may still hold in `ready` is skipped.
+      for (const p of due) if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
+      lane.retries = lane.retries.concat(due).sort((a, b) => a.seq - b.seq);
+    }
+    if (lane.delayed.length > 0) this.wakeAt(lane, next);
     this.schedulePump();
   }
 
@@ -516,6 +571,8 @@ export class DeliveryEngine implements Dispatcher {
     for (const lane of this.lanes.values()) {
       if (lane.timer) clearTimeout(lane.timer);
       lane.ready = [];
+      lane.head = 0;
+      lane.retries = [];
       lane.delayed = [];
     }
     // In-flight requests end on their own (bounded by the upstream timeout); their outcomes still count.

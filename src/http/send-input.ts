@@ -16,26 +16,15 @@ export interface SendFields {
 const enc = new TextEncoder();
 export const utf8Length = (s: string) => (s.length < 256 && !/[^\x00-\x7f]/.test(s) ? s.length : enc.encode(s).length);
 
-function percentDecode(part: string): Uint8Array | null {
-  const s = part.replaceAll("+", " ");
-  if (!s.includes("%")) return enc.encode(s);
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x25) {
-      const hex = s.slice(i + 1, i + 3);
-      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return null;
-      out.push(Number.parseInt(hex, 16));
-      i += 2;
-    } else if (c < 0x80) out.push(c);
-    else {
-      // a whole code point, so a raw emoji beside %-escapes is not split into two halves
-      const ch = String.fromCodePoint(s.codePointAt(i)!);
-      for (const b of enc.encode(ch)) out.push(b);
-      i += ch.length - 1;
-    }
+/** Strict form decoding: decodeURIComponent throws on bad escapes and on invalid UTF-8 (lone surrogates too). */
+function formDecode(part: string): string | null {
+  const plus = part.includes("+") ? part.replaceAll("+", " ") : part;
+  if (!plus.includes("%")) return plus;
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return null;
   }
-  return Uint8Array.from(out);
 }
 
 /** application/x-www-form-urlencoded, strictly: bad escapes or invalid UTF-8 are errors, not U+FFFD. */
@@ -44,11 +33,9 @@ export function parseUrlEncoded(text: string): Map<string, string> {
   for (const pair of text.split("&")) {
     if (pair === "") continue;
     const eq = pair.indexOf("=");
-    const kb = percentDecode(eq === -1 ? pair : pair.slice(0, eq));
-    const vb = percentDecode(eq === -1 ? "" : pair.slice(eq + 1));
-    const k = kb && decodeUtf8(kb);
-    const v = vb && decodeUtf8(vb);
-    if (k == null || v == null) throw badRequest("InvalidEncoding", "The form is not valid UTF-8 or has a malformed %-escape.");
+    const k = formDecode(eq === -1 ? pair : pair.slice(0, eq));
+    const v = formDecode(eq === -1 ? "" : pair.slice(eq + 1));
+    if (k === null || v === null) throw badRequest("InvalidEncoding", "The form is not valid UTF-8 or has a malformed %-escape.");
     if (!out.has(k)) out.set(k, v);
   }
   return out;

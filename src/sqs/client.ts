@@ -50,11 +50,17 @@ export class SqsClient {
   /** Sends one signed action and returns its parsed JSON answer, or throws SqsError. */
   async call<T>(creds: Credentials, action: string, payload: object): Promise<T> {
     if (this.signingKeys.size > 64) this.signingKeys.clear();
+    const body = JSON.stringify(payload);
     const signer = new AwsV4Signer({
       url: `${this.endpoint}/`,
       method: "POST",
-      headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": `AmazonSQS.${action}` },
-      body: JSON.stringify(payload),
+      headers: {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": `AmazonSQS.${action}`,
+        // Hashed here with Bun's synchronous SHA-256: aws4fetch would use the slower async WebCrypto.
+        "x-amz-content-sha256": new Bun.CryptoHasher("sha256").update(body).digest("hex"),
+      },
+      body,
       accessKeyId: creds.accessKeyId,
       secretAccessKey: creds.secretAccessKey,
       sessionToken: creds.sessionToken,
