@@ -4,6 +4,7 @@ import { Elysia } from "elysia";
 import type { Config } from "./config";
 import type { Dispatcher } from "./delivery/types";
 import { AppError, badRequest, notFound } from "./errors";
+import { credentialsGate } from "./http/auth";
 import { deadLetterRoutes } from "./http/dead-letters";
 import { guard } from "./http/guard";
 import { opsRoutes } from "./http/ops";
@@ -12,6 +13,7 @@ import { asAppError, errorResponse } from "./http/respond";
 import type { Logger } from "./log";
 import { silentLogger } from "./log";
 import type { SqsClient } from "./sqs/client";
+import type { Credentials } from "./sqs/types";
 import { VERSION } from "./version";
 
 export interface AppDeps {
@@ -22,11 +24,14 @@ export interface AppDeps {
   now?: () => number;
   startedAt?: number;
   version?: string;
+  /** Used when a request brings no credentials (only in --local mode, where any are accepted). */
+  defaultCredentials?: Credentials;
 }
 
 export function createApp(deps: AppDeps) {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? silentLogger;
+  const credentialsOf = credentialsGate(deps.dispatcher, deps.defaultCredentials);
   return (
     new Elysia({ name: "sqs-accelerator" })
       .use(html({ autoDetect: false }))
@@ -48,8 +53,8 @@ export function createApp(deps: AppDeps) {
         return errorResponse(request, err);
       })
       .use(opsRoutes({ dispatcher: deps.dispatcher, version: deps.version ?? VERSION, startedAt: deps.startedAt ?? now(), now }))
-      .use(queueRoutes({ config: deps.config, sqs: deps.sqs, dispatcher: deps.dispatcher, now }))
-      .use(deadLetterRoutes({ dispatcher: deps.dispatcher }))
+      .use(queueRoutes({ config: deps.config, sqs: deps.sqs, dispatcher: deps.dispatcher, credentialsOf, now }))
+      .use(deadLetterRoutes({ dispatcher: deps.dispatcher, credentialsOf }))
   );
 }
 

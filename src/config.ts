@@ -1,8 +1,12 @@
 // loadConfig(argv, env): turns flags and environment into one validated Config, listing every problem.
+import { parseLocalSqsArgs } from "./local-sqs/args";
+import type { LocalSqsOptions } from "./local-sqs/server";
 import { LOG_LEVELS, type LogLevel } from "./log";
 import { MAX_BODY_BYTES } from "./sqs/limits";
 
 export interface Config {
+  /** Run the embedded SQS-compatible server in-process and deliver to it (`--local`). */
+  local: boolean;
   port: number;
   host: string;
   region: string;
@@ -253,6 +257,7 @@ export function parseDuration(text: string): number {
 export type Command =
   | { kind: "serve"; config: Config }
   | { kind: "replay"; spool: string; queue?: string }
+  | { kind: "local-sqs"; options: LocalSqsOptions }
   | { kind: "help"; text: string }
   | { kind: "version" }
   | { kind: "error"; problems: string[] };
@@ -299,9 +304,15 @@ Usage:
   sqs-accelerator [options]                 run the daemon
   sqs-accelerator replay [--queue NAME] [--spool DIR]
                                             re-queue dead letters from the spool
+  sqs-accelerator --local [options]         the same, delivering to an embedded SQS-compatible server
+                                            (no AWS account needed; any credentials accepted)
+  sqs-accelerator local-sqs [--port 9324] [--data DIR|none] ...
+                                            only the SQS-compatible server (see local-sqs --help)
   sqs-accelerator --help | --version
 
 Options:
+  --local                              embedded SQS-compatible upstream instead of AWS
+                                       env ${E("LOCAL")}=1
 ${rows.join("\n")}
   -h, --help                           show this help
   -v, --version                        print the version
@@ -342,12 +353,21 @@ function loadReplay(argv: string[], env: Env): Command {
 /** Pure: reads argv (without the program name) and env; never exits or prints. */
 export function loadConfig(argv: string[], env: Env): Command {
   if (argv[0] === "replay") return loadReplay(argv.slice(1), env);
+  if (argv[0] === "local-sqs") {
+    const r = parseLocalSqsArgs(argv.slice(1), env);
+    return r.kind === "run" ? { kind: "local-sqs", options: r.options } : r;
+  }
+  let local = ["1", "true", "yes"].includes((env[E("LOCAL")] ?? "").toLowerCase());
   const problems: string[] = [];
   const values = new Map<keyof Config, unknown>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--help" || arg === "-h") return { kind: "help", text: helpText(env) };
     if (arg === "--version" || arg === "-v") return { kind: "version" };
+    if (arg === "--local") {
+      local = true;
+      continue;
+    }
     if (!arg.startsWith("--")) {
       problems.push(`unexpected argument ${JSON.stringify(arg)} (see --help)`);
       continue;
@@ -379,7 +399,7 @@ export function loadConfig(argv: string[], env: Env): Command {
       values.set(spec.key, "");
     } else values.set(spec.key, value);
   }
-  const config = Object.fromEntries(values) as unknown as Config;
+  const config = { ...Object.fromEntries(values), local } as unknown as Config;
   // China regions live under amazonaws.com.cn.
   const domain = config.region?.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
   config.endpoint = config.endpoint ? config.endpoint.replace(/\/+$/, "") : `https://sqs.${config.region}.${domain}`;

@@ -1,10 +1,13 @@
 // The CLI: parse flags and environment, wire the parts, listen, and drain on SIGTERM/SIGINT.
+
+import { join } from "node:path";
 import { createApp } from "./app";
 import { type Config, loadConfig } from "./config";
 import { DeliveryEngine } from "./delivery/dispatcher";
 import { MemorySpool, type Spool } from "./delivery/spool";
 import { SqliteSpool } from "./delivery/sqlite-spool";
 import { maxRequestBytes } from "./http/guard";
+import { type LocalSqs, startLocalSqs } from "./local-sqs/server";
 import { createLogger } from "./log";
 import { SqsClient } from "./sqs/client";
 import type { Credentials } from "./sqs/types";
@@ -33,8 +36,22 @@ export function serverCredentials(env: Record<string, string | undefined>): Cred
     : { accessKeyId: id, secretAccessKey: secret };
 }
 
+/** Credentials used in --local mode when a request brings none (the embedded server accepts any). */
+export const LOCAL_CREDENTIALS: Credentials = { accessKeyId: "LOCAL", secretAccessKey: "local-sqs-accepts-any-secret" };
+
 export async function serve(config: Config, env: Record<string, string | undefined> = {}) {
   const log = createLogger(config.logLevel);
+  let local: LocalSqs | undefined;
+  if (config.local) {
+    // The embedded SQS-compatible server on a free loopback port; its queues live beside the spool.
+    local = startLocalSqs({
+      port: 0,
+      host: "127.0.0.1",
+      data: config.spool === null ? null : join(config.spool, "local-sqs"),
+      region: config.region,
+    });
+    config.endpoint = local.url;
+  }
   const sqs = new SqsClient({ endpoint: config.endpoint, region: config.region, timeoutMs: config.upstreamTimeoutMs });
   const spool = openSpool(config);
   const dispatcher = new DeliveryEngine({
@@ -57,7 +74,7 @@ export async function serve(config: Config, env: Record<string, string | undefin
     },
   });
   dispatcher.start();
-  const app = createApp({ config, sqs, dispatcher, log });
+  const app = createApp({ config, sqs, dispatcher, log, ...(local ? { defaultCredentials: LOCAL_CREDENTIALS } : {}) });
   let server: ReturnType<typeof Bun.serve>;
   try {
     server = Bun.serve({
@@ -73,7 +90,7 @@ export async function serve(config: Config, env: Record<string, string | undefin
   }
   const where = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   console.error(
-    `sqs-accelerator ${VERSION} listening on ${where} region=${config.region} endpoint=${config.endpoint} spool=${config.spool ?? "none (in memory)"}`,
+    `sqs-accelerator ${VERSION} listening on ${where} region=${config.region} endpoint=${config.endpoint}${local ? " (embedded local-sqs)" : ""} spool=${config.spool ?? "none (in memory)"}`,
   );
   if (!LOOPBACK.has(config.host))
     log.warn("listening beyond loopback: anyone who can reach this address can send with the credentials they present", {
@@ -88,6 +105,7 @@ export async function serve(config: Config, env: Record<string, string | undefin
     const drained = dispatcher.stop({ drainMs: config.drainTimeoutMs });
     await drained;
     await server.stop();
+    await local?.stop();
     log.info("stopped", dispatcher.stats().pending ? { pending: dispatcher.stats().pending } : {});
     process.exit(0);
   };
@@ -117,6 +135,17 @@ export async function main(argv: string[], env: Record<string, string | undefine
         `re-queued ${moved} dead letter${moved === 1 ? "" : "s"}${cmd.queue ? ` of ${cmd.queue}` : ""} in ${cmd.spool}; ` +
           "they are delivered when the accelerator next starts and their access key is presented\n",
       );
+      return;
+    }
+    case "local-sqs": {
+      const server = startLocalSqs({ ...cmd.options, log: (line) => process.stderr.write(`${line}\n`) });
+      console.error(`sqs-accelerator ${VERSION} local-sqs listening on ${server.url} data=${cmd.options.data ?? "none (in memory)"}`);
+      const stop = async () => {
+        await server.stop();
+        process.exit(0);
+      };
+      process.on("SIGTERM", () => void stop());
+      process.on("SIGINT", () => void stop());
       return;
     }
     case "serve":

@@ -5,12 +5,19 @@ import { AppError, unauthorized } from "../errors";
 import { isAuthFailure, isMissingQueue, SqsError } from "../sqs/errors";
 import type { Credentials } from "../sqs/types";
 
-/** The request's credentials, or a 401 that makes a browser ask for them. */
-export function requireCredentials(request: Request, dispatcher: Dispatcher): Credentials {
-  const creds = credentialsFrom(request.headers);
-  if (!creds) throw unauthorized("Give your AWS access key id and secret access key as HTTP Basic auth (user name : password).");
-  dispatcher.offerCredentials(creds);
-  return creds;
+export type CredentialsOf = (request: Request) => Credentials;
+
+/**
+ * The request's credentials, or a 401 that makes a browser ask for them (or `fallback`, in
+ * --local mode). Presenting a key also releases spooled messages waiting for it.
+ */
+export function credentialsGate(dispatcher: Dispatcher, fallback?: Credentials): CredentialsOf {
+  return (request) => {
+    const creds = credentialsFrom(request.headers) ?? fallback;
+    if (!creds) throw unauthorized("Give your AWS access key id and secret access key as HTTP Basic auth (user name : password).");
+    dispatcher.offerCredentials(creds);
+    return creds;
+  };
 }
 
 /** Maps an SQS failure on a synchronous route (list, create, info, delete) to a status. */

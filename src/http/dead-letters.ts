@@ -4,7 +4,7 @@ import type { Dispatcher } from "../delivery/types";
 import { badRequest, forbidden, notFound } from "../errors";
 import { isValidQueueName } from "../sqs/limits";
 import { DeadLetterDonePage, DeadLettersPage } from "../views/dead-letters";
-import { requireCredentials } from "./auth";
+import type { CredentialsOf } from "./auth";
 import { respond, wantsHtml } from "./respond";
 
 const summary = (d: ReturnType<Dispatcher["deadLetters"]>["items"][number]) => ({
@@ -18,9 +18,9 @@ const summary = (d: ReturnType<Dispatcher["deadLetters"]>["items"][number]) => (
   body_preview: d.entry.MessageBody.slice(0, 200),
 });
 
-export const deadLetterRoutes = ({ dispatcher }: { dispatcher: Dispatcher }) => {
+export const deadLetterRoutes = ({ dispatcher, credentialsOf }: { dispatcher: Dispatcher; credentialsOf: CredentialsOf }) => {
   const discard = (request: Request, id: string) => {
-    requireCredentials(request, dispatcher);
+    credentialsOf(request);
     if (!dispatcher.discardDead(id)) throw notFound(`No dead letter ${id}.`);
     return respond(request, wantsHtml(request) ? 200 : 204, null, () => DeadLetterDonePage({ id, what: "discarded" }));
   };
@@ -33,7 +33,7 @@ export const deadLetterRoutes = ({ dispatcher }: { dispatcher: Dispatcher }) => 
       return respond(request, 200, { total, dead_letters: items.map(summary) }, () => DeadLettersPage({ total, items, queue }));
     })
     .post("/:id/retry", async ({ request, params }) => {
-      const creds = requireCredentials(request, dispatcher);
+      const creds = credentialsOf(request);
       const outcome = await dispatcher.retryDead(params.id, creds);
       if (outcome === "not-found") throw notFound(`No dead letter ${params.id}.`);
       if (outcome === "other-credentials")

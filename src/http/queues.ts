@@ -10,7 +10,7 @@ import { ErrorPage } from "../views/error";
 import { AcceptedPage } from "../views/message";
 import { DeletedPage, QueuePage } from "../views/queue";
 import { CreatedPage, QueuesPage } from "../views/queues";
-import { fromSqs, requireCredentials } from "./auth";
+import { type CredentialsOf, fromSqs } from "./auth";
 import { batchFields, parseBatch, readBatchText } from "./batch-input";
 import { respond, wantsHtml } from "./respond";
 import { readSend, toEntry } from "./send-input";
@@ -19,6 +19,7 @@ export interface QueueDeps {
   config: Pick<Config, "maxBodyBytes">;
   sqs: SqsClient;
   dispatcher: Dispatcher;
+  credentialsOf: CredentialsOf;
   now: () => number;
 }
 
@@ -60,7 +61,7 @@ async function sync<T>(work: () => Promise<T>, queue?: string): Promise<T> {
   }
 }
 
-export const queueRoutes = ({ config, sqs, dispatcher, now }: QueueDeps) => {
+export const queueRoutes = ({ config, sqs, dispatcher, credentialsOf, now }: QueueDeps) => {
   const deleteQueue = async (request: Request, creds: Credentials, name: string) => {
     await sync(() => sqs.deleteQueue(creds, name), name);
     // A browser gets a page saying so (a 204 would leave it on the deleted queue's page).
@@ -68,12 +69,12 @@ export const queueRoutes = ({ config, sqs, dispatcher, now }: QueueDeps) => {
   };
   return new Elysia({ name: "queues", prefix: "/queues" })
     .get("/", async ({ request }) => {
-      const creds = requireCredentials(request, dispatcher);
+      const creds = credentialsOf(request);
       const queues = await sync(() => sqs.listQueues(creds));
       return respond(request, 200, { queues }, () => QueuesPage({ queues }));
     })
     .post("/", async ({ request, body }) => {
-      const creds = requireCredentials(request, dispatcher);
+      const creds = credentialsOf(request);
       const { name, attributes } = createInput(body);
       const url = await sync(() => sqs.createQueue(creds, name, attributes), name);
       const location = `/queues/${encodeURIComponent(name)}`;
@@ -81,7 +82,7 @@ export const queueRoutes = ({ config, sqs, dispatcher, now }: QueueDeps) => {
     })
     .get("/:name", async ({ request, params }) => {
       const name = checkName(params.name);
-      const creds = requireCredentials(request, dispatcher);
+      const creds = credentialsOf(request);
       const url = await sync(() => sqs.getQueueUrl(creds, name), name);
       const attributes = await sync(() => sqs.getQueueAttributes(creds, url), name).catch((err) => {
         sqs.forgetQueue(creds, name);
@@ -91,14 +92,14 @@ export const queueRoutes = ({ config, sqs, dispatcher, now }: QueueDeps) => {
     })
     .delete("/:name", async ({ request, params }) => {
       const name = checkName(params.name);
-      return deleteQueue(request, requireCredentials(request, dispatcher), name);
+      return deleteQueue(request, credentialsOf(request), name);
     })
     .post(
       "/:name/batch",
       async ({ request, params }) => {
         const started = performance.now();
         const name = checkName(params.name);
-        const creds = requireCredentials(request, dispatcher);
+        const creds = credentialsOf(request);
         if (sqs.knownMissing(creds, name)) throw notFound(`Queue ${name} does not exist.`);
         const items = parseBatch(await readBatchText(request));
         const now0 = now();
@@ -144,7 +145,7 @@ export const queueRoutes = ({ config, sqs, dispatcher, now }: QueueDeps) => {
       async ({ request, params }) => {
         const started = performance.now();
         const name = checkName(params.name);
-        const creds = requireCredentials(request, dispatcher);
+        const creds = credentialsOf(request);
         const input = await readSend(request, config.maxBodyBytes);
         if (input.fields.get("_method")?.toUpperCase() === "DELETE") {
           if (input.fields.get("confirm") !== "yes")
