@@ -12,22 +12,29 @@ AWS SDKs and the AWS CLI use. Point a client at it with --endpoint-url http://12
 AWS_ENDPOINT_URL_SQS); any credentials are accepted, but requests must be SigV4-signed.
 Queue URLs are http://<Host header>/000000000000/<name>; ARNs arn:aws:sqs:<region>:000000000000:<name>.
 
-Options (flag, then environment variable; a flag wins):
-  --port N             TCP port (default 9324; 0 picks a free one)           ${ENV("PORT")}
-  --host ADDR          address to bind (default 127.0.0.1)                    ${ENV("HOST")}
-  --data DIR|none      keep state in DIR/local-sqs.sqlite, surviving restarts; ${ENV("DATA")}
-                       'none' (the default) keeps it in memory, gone on exit
-  --region NAME        region in queue ARNs (default us-east-1)              ${ENV("REGION")}, AWS_REGION, AWS_DEFAULT_REGION
-  --latency-ms N       delay every answer by N ms, 0–60000 (default 0)       ${ENV("LATENCY_MS")}
+Options (a flag wins over its environment variable):
+  --port N             TCP port; 0 picks a free one (default 9324)
+                       env ${ENV("PORT")}
+  --host ADDR          address to bind (default 127.0.0.1)
+                       env ${ENV("HOST")}
+  --data DIR|none      keep state in DIR/local-sqs.sqlite, surviving restarts; 'none' (the
+                       default) keeps it in memory only, gone when the process ends
+                       env ${ENV("DATA")}
+  --region NAME        region in queue ARNs (default us-east-1)
+                       env ${ENV("REGION")}, AWS_REGION, AWS_DEFAULT_REGION
+  --latency-ms N       delay every answer by N ms, 0–60000 (default 0)
+                       env ${ENV("LATENCY_MS")}
   --fault-rate R       share of requests, 0–1, answered HTTP 500 InternalError (default 0)
-                                                                             ${ENV("FAULT_RATE")}
-  --throttle-rate R    share of requests, 0–1, answered HTTP 400 ThrottlingException with
-                       x-amzn-query-error RequestThrottled;Sender (default 0) ${ENV("THROTTLE_RATE")}
+                       env ${ENV("FAULT_RATE")}
+  --throttle-rate R    share of requests, 0–1, answered HTTP 400 ThrottlingException, legacy code
+                       RequestThrottled in x-amzn-query-error (default 0)
+                       env ${ENV("THROTTLE_RATE")}
   -h, --help           show this text
 
-Knobs: each SQS request draws one uniform number u in [0,1): u < fault-rate fails with 500;
-otherwise u < fault-rate + throttle-rate is throttled; so exactly those shares fail (on average),
-and fault-rate + throttle-rate must be at most 1. A failed request has no effect on any queue.
+Knobs: every signed request naming a known action draws one uniform number u in [0,1):
+u < fault-rate answers 500; otherwise u < fault-rate + throttle-rate answers the throttling error.
+So, on average, exactly those shares of requests fail; the two rates must sum to at most 1. A
+failed request has no effect on any queue. --latency-ms delays every answer, failures included.
 
 Behaves like SQS, with its limits and error codes: FIFO order per message group, 5-minute
 deduplication, delay and visibility timers, retention, dead-letter redrive after maxReceiveCount,

@@ -576,6 +576,16 @@ describe("knobs", () => {
     }
   });
 
+  test("stop() cuts a latency delay short", async () => {
+    const { server, call } = await start({ latencyMs: 30_000 });
+    const pending = call("ListQueues", {}).catch((e: unknown) => e);
+    await Bun.sleep(50);
+    const t0 = performance.now();
+    await server.stop();
+    expect(await pending).toBeInstanceOf(SqsError);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+
   test("latency delays every answer", async () => {
     const { client } = await start({ latencyMs: 150 });
     const t0 = performance.now();
