@@ -7,6 +7,8 @@ import { MAX_BODY_BYTES } from "./sqs/limits";
 export interface Config {
   /** Run the embedded SQS-compatible server in-process and deliver to it (`--local`). */
   local: boolean;
+  /** Sign and send to SQS from a worker thread, off the HTTP thread ("on") or on it ("off"). */
+  senderThread: "on" | "off";
   port: number;
   host: string;
   region: string;
@@ -140,8 +142,17 @@ export const OPTIONS: OptionSpec[] = [
     kind: "int",
     min: 1,
     max: 1024,
-    fallback: () => "16",
+    fallback: () => "32",
     help: "concurrent requests to SQS",
+  },
+  {
+    flag: "sender-thread",
+    key: "senderThread",
+    env: [E("SENDER_THREAD")],
+    kind: "string",
+    choices: ["on", "off"],
+    fallback: () => "on",
+    help: "sign and send to SQS from a worker thread, leaving the HTTP thread to accept",
   },
   {
     flag: "max-batch",

@@ -10,6 +10,7 @@ import { maxRequestBytes } from "./http/guard";
 import { type LocalSqs, startLocalSqs } from "./local-sqs/server";
 import { createLogger } from "./log";
 import { SqsClient } from "./sqs/client";
+import { WorkerSender } from "./sqs/remote-sender";
 import type { Credentials } from "./sqs/types";
 import { VERSION } from "./version";
 
@@ -56,6 +57,7 @@ export async function serve(config: Config, env: Record<string, string | undefin
   const spool = openSpool(config);
   const dispatcher = new DeliveryEngine({
     sqs,
+    ...(config.senderThread === "on" ? { sender: new WorkerSender({ endpoint: config.endpoint, region: config.region, timeoutMs: config.upstreamTimeoutMs }) } : {}),
     spool,
     log,
     options: {

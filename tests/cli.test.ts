@@ -68,6 +68,7 @@ describe("sqs-accelerator as a subprocess", () => {
       "max-inflight",
       "max-batch",
       "linger-ms",
+      "sender-thread",
       "max-pending",
       "max-spool-bytes",
       "upstream-timeout",

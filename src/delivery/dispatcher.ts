@@ -3,6 +3,7 @@ import { credentialsKey } from "../credentials/basic";
 import { unavailable } from "../errors";
 import type { Logger } from "../log";
 import type { SqsClient } from "../sqs/client";
+import type { Sender } from "../sqs/remote-sender";
 import { isAuthFailure, isMissingQueue, SqsError } from "../sqs/errors";
 import { isFifoName } from "../sqs/limits";
 import type { Credentials } from "../sqs/types";
@@ -31,6 +32,8 @@ export interface EngineOptions {
 
 export interface EngineDeps {
   sqs: SqsClient;
+  /** Where sends go; the client itself unless a worker thread sends (see remote-sender.ts). */
+  sender?: Sender;
   spool: Spool;
   log: Logger;
   options: EngineOptions;
@@ -323,6 +326,7 @@ export class DeliveryEngine implements Dispatcher {
     this.inflight++;
     lane.inflight++;
     const { sqs } = this.deps;
+    const sender = this.deps.sender ?? sqs;
     try {
       let url: string;
       try {
@@ -336,7 +340,7 @@ export class DeliveryEngine implements Dispatcher {
         const p = batch[0]!;
         this.upstream(1);
         try {
-          const r = await sqs.sendMessage(lane.creds, url, p.env.entry);
+          const r = await sender.sendMessage(lane.creds, url, p.env.entry);
           this.succeeded(lane, [{ p, messageId: r.MessageId }]);
         } catch (err) {
           this.failAll(lane, batch, toSqsError(err));
@@ -346,7 +350,7 @@ export class DeliveryEngine implements Dispatcher {
       this.upstream(batch.length);
       let outcome: Awaited<ReturnType<SqsClient["sendMessageBatch"]>>;
       try {
-        outcome = await sqs.sendMessageBatch(
+        outcome = await sender.sendMessageBatch(
           lane.creds,
           url,
           batch.map((p) => p.env.entry),
@@ -582,6 +586,7 @@ export class DeliveryEngine implements Dispatcher {
     const left = this.pendingCount();
     if (left > 0) this.deps.log.warn("stopped with undelivered messages", { pending: left, kept: this.deps.spool.durable });
     this.deps.spool.close();
+    this.deps.sender?.close?.();
   }
 }
 

@@ -11,6 +11,8 @@ export interface SendFields {
   fields: Map<string, string>;
   /** `attr.NAME` / `X-Sqs-Attribute-NAME` values with their declared type. */
   attributes: Array<{ name: string; type: string; value: string }>;
+  /** A form without a message_body field (a likely mistake: say so rather than "empty body"). */
+  noBodyField?: boolean;
 }
 
 const enc = new TextEncoder();
@@ -72,10 +74,11 @@ export async function readSend(request: Request, maxBodyBytes: number): Promise<
       if (m) attributes.push({ name: m[1]!, type: `${m[2] ?? "String"}${m[3] ?? ""}`, value: v });
     }
     const body = fields.get("message_body") ?? "";
+    const noBodyField = !fields.has("message_body");
     fields.delete("message_body");
     const bodyBytes = utf8Length(body);
     if (bodyBytes > maxBodyBytes) throw tooLarge(maxBodyBytes);
-    return { body, bodyBytes, fields, attributes };
+    return { body, bodyBytes, fields, attributes, ...(noBodyField ? { noBodyField } : {}) };
   }
   if (raw.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
   const body = decodeUtf8(raw);
@@ -132,6 +135,8 @@ function checkAttributes(list: SendFields["attributes"]): { attrs?: MessageAttri
  * their deduplication id unless one is given, so a retry can never duplicate.
  */
 export function toEntry(queue: string, id: string, input: SendFields, maxBodyBytes: number): { entry: SendEntry; bytes: number } {
+  if (input.noBodyField)
+    throw badRequest("MissingParameter", "The form has no message_body field; send it, or send the raw body with another content type.");
   const { attrs, bytes: attrBytes } = checkAttributes(input.attributes);
   const problem = checkBody(input.body, input.bodyBytes, maxBodyBytes);
   if (problem) throw problem.code === "MessageTooLarge" ? tooLarge(maxBodyBytes) : badRequest(problem.code, problem.message);

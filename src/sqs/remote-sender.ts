@@ -1,0 +1,109 @@
+// Sends through a worker thread (src/sqs/send-worker.ts): signing, fetch and checksums leave the HTTP thread.
+import { type BatchOutcome, SqsClient, type SqsClientOptions } from "./client";
+import { type ErrorKind, SqsError } from "./errors";
+import type { Credentials, SendEntry, SendResult } from "./types";
+
+interface PlainError {
+  code: string;
+  message: string;
+  status: number;
+  senderFault: boolean;
+  kind: ErrorKind;
+}
+
+export type SenderRequest =
+  | { op: "init"; options: Omit<SqsClientOptions, "fetch"> }
+  | { op: "send" | "batch"; id: number; creds: Credentials; url: string; entries: SendEntry[] };
+
+export type SenderReply =
+  | { id: number; ok: true; result?: SendResult; batch?: { successful: BatchOutcome["successful"]; failed: Array<{ id: string; error: PlainError }> } }
+  | { id: number; ok: false; error: PlainError };
+
+/** What the delivery engine needs to send; SqsClient itself satisfies it too. */
+export interface Sender {
+  sendMessage(creds: Credentials, url: string, entry: SendEntry): Promise<SendResult>;
+  sendMessageBatch(creds: Credentials, url: string, entries: SendEntry[]): Promise<BatchOutcome>;
+  close?(): void;
+}
+
+/** An SqsError crosses the thread boundary as a plain object. */
+export function toPlain(e: unknown): PlainError {
+  const err = e instanceof SqsError ? e : new SqsError("InternalError", e instanceof Error ? e.message : String(e), 0, false, "transient");
+  return { code: err.code, message: err.message, status: err.status, senderFault: err.senderFault, kind: err.kind };
+}
+
+const revive = (e: PlainError) => new SqsError(e.code, e.message, e.status, e.senderFault, e.kind);
+
+/**
+ * Where the worker's code is: inside a compiled binary, entry points are named relative to their
+ * common folder, src/ (scripts/build.ts adds this one); from source, relative to this file.
+ */
+const WORKER_SPEC = import.meta.url.includes("$bunfs") ? "./sqs/send-worker.ts" : new URL("./send-worker.ts", import.meta.url).href;
+
+type Call = { op: "send" | "batch"; creds: Credentials; url: string; entries: SendEntry[]; resolve: (r: SenderReply) => void };
+
+export class WorkerSender implements Sender {
+  private readonly worker: Worker;
+  private next = 1;
+  private readonly waiting = new Map<number, Call>();
+  /** Set if the worker cannot run: sends then happen on this thread, as without a worker. */
+  private fallback?: SqsClient;
+
+  constructor(private readonly options: Omit<SqsClientOptions, "fetch">) {
+    this.worker = new Worker(WORKER_SPEC);
+    this.worker.onerror = (event) => {
+      console.error(`sqs-accelerator: sender thread failed (${event.message}); sending from the main thread`);
+      this.fallback ??= new SqsClient(this.options);
+      const calls = [...this.waiting.values()];
+      this.waiting.clear();
+      for (const c of calls) void this.direct(c).then(c.resolve);
+    };
+    this.worker.onmessage = (event: MessageEvent<SenderReply>) => {
+      const w = this.waiting.get(event.data.id);
+      if (!w) return;
+      this.waiting.delete(event.data.id);
+      w.resolve(event.data);
+    };
+    this.worker.postMessage({ op: "init", options } satisfies SenderRequest);
+    // The worker must not keep the process alive on its own.
+    (this.worker as unknown as { unref(): void }).unref();
+  }
+
+  private call(op: "send" | "batch", creds: Credentials, url: string, entries: SendEntry[]): Promise<SenderReply> {
+    const id = this.next++;
+    return new Promise((resolve) => {
+      const call: Call = { op, creds, url, entries, resolve };
+      if (this.fallback) return void this.direct(call).then(resolve);
+      this.waiting.set(id, call);
+      this.worker.postMessage({ op, id, creds, url, entries } satisfies SenderRequest);
+    });
+  }
+
+  /** The same call on this thread, shaped as the worker would have answered. */
+  private async direct(c: Call): Promise<SenderReply> {
+    const client = this.fallback!;
+    try {
+      if (c.op === "send") return { id: 0, ok: true, result: await client.sendMessage(c.creds, c.url, c.entries[0]!) };
+      const r = await client.sendMessageBatch(c.creds, c.url, c.entries);
+      return { id: 0, ok: true, batch: { successful: r.successful, failed: r.failed.map((f) => ({ id: f.id, error: toPlain(f.error) })) } };
+    } catch (err) {
+      return { id: 0, ok: false, error: toPlain(err) };
+    }
+  }
+
+  async sendMessage(creds: Credentials, url: string, entry: SendEntry): Promise<SendResult> {
+    const r = await this.call("send", creds, url, [entry]);
+    if (!r.ok) throw revive(r.error);
+    return r.result!;
+  }
+
+  async sendMessageBatch(creds: Credentials, url: string, entries: SendEntry[]): Promise<BatchOutcome> {
+    const r = await this.call("batch", creds, url, entries);
+    if (!r.ok) throw revive(r.error);
+    return { successful: r.batch!.successful, failed: r.batch!.failed.map((f) => ({ id: f.id, error: revive(f.error) })) };
+  }
+
+  close(): void {
+    this.worker.terminate();
+  }
+}
