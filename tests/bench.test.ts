@@ -1,0 +1,92 @@
+// Smoke test of the benchmark harness: `scripts/bench --quick` runs, writes a row per contender with numbers, and
+// the moto spot check finds every acknowledged message. It asserts nothing about speed.
+import { afterAll, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const BIN = join(ROOT, "dist", "sqs-accelerator");
+const out = mkdtempSync(join(tmpdir(), "sqsacc-bench-test-"));
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** Environment for children without any AWS_* / SQS_ACCELERATOR_* settings of the machine running the tests. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(AWS_|SQS_ACCELERATOR_)/.test(k)) env[k] = v;
+  env.PATH = `${dirname(process.execPath)}:${join(ROOT, "node_modules", ".bin")}:${env.PATH ?? ""}`;
+  return env;
+}
+
+function ensureBinary(): void {
+  if (existsSync(BIN)) return;
+  const r = Bun.spawnSync([process.execPath, "scripts/build.ts"], { cwd: ROOT, env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0 || !existsSync(BIN))
+    throw new Error(`bun scripts/build.ts failed (exit ${r.exitCode}):\n${r.stderr.toString().slice(-4000)}`);
+}
+
+interface Row {
+  contender: number;
+  key: string;
+  acceptedPerSec: number;
+  ackMs: { p50: number; p99: number; p999: number };
+  accepted: number;
+  cpu: { per10k: number | null };
+  peakRssMiB: number;
+  messagesPerRequest: number | null;
+  deliveryMs: { p50: number; p99: number } | null;
+}
+
+test(
+  "scripts/bench --quick measures contenders 1-3 and every acknowledged message reaches moto",
+  async () => {
+    ensureBinary();
+    const proc = Bun.spawn([join(ROOT, "scripts", "bench"), "--quick", "--out", out], {
+      cwd: ROOT,
+      env: cleanEnv(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const timer = setTimeout(() => proc.kill("SIGTERM"), 150_000);
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    clearTimeout(timer);
+    if (code !== 0) console.error(`scripts/bench --quick exited ${code}\n${stderr.slice(-4000)}\n${stdout.slice(-2000)}`);
+    expect(code).toBe(0);
+
+    expect(readdirSync(out).sort()).toEqual(["contenders.json", "contenders.md"]);
+    const md = readFileSync(join(out, "contenders.md"), "utf8");
+    expect(md).toContain("| 3 | accelerator, durable spool (--fsync normal) |");
+    expect(stdout).toContain("## SQS Accelerator benchmark");
+
+    const result = JSON.parse(readFileSync(join(out, "contenders.json"), "utf8")) as {
+      mode: string;
+      trials: Row[];
+      contenders: Array<{ contender: number; acceptedPerSec: number }>;
+      spot: { acknowledged: number; received: number; missing: number; ok: boolean } | null;
+    };
+    expect(result.mode).toBe("quick");
+    expect(result.trials.map((t) => t.contender).sort()).toEqual([1, 2, 3]);
+    for (const t of result.trials) {
+      for (const n of [t.acceptedPerSec, t.ackMs.p50, t.ackMs.p99, t.ackMs.p999, t.accepted, t.peakRssMiB]) {
+        expect(Number.isFinite(n)).toBe(true);
+        expect(n).toBeGreaterThan(0);
+      }
+      expect(t.cpu.per10k).toBeGreaterThan(0);
+      if (t.key !== "limit") {
+        // The accelerator delivered in batches and reported how long delivery took.
+        expect(t.messagesPerRequest).toBeGreaterThanOrEqual(1);
+        expect(t.deliveryMs?.p50).toBeGreaterThan(0);
+      }
+    }
+    expect(result.contenders.map((c) => c.contender)).toEqual([1, 2, 3]);
+
+    // The correctness spot check: what the accelerator acknowledged arrived at moto, every message of it.
+    expect(result.spot).not.toBeNull();
+    expect(result.spot!.acknowledged).toBeGreaterThanOrEqual(200);
+    expect(result.spot!.missing).toBe(0);
+    expect(result.spot!.received).toBeGreaterThanOrEqual(result.spot!.acknowledged);
+    expect(result.spot!.ok).toBe(true);
+  },
+  { timeout: 180_000 },
+);
