@@ -57,7 +57,9 @@ export async function serve(config: Config, env: Record<string, string | undefin
   const spool = openSpool(config);
   const dispatcher = new DeliveryEngine({
     sqs,
-    ...(config.senderThread === "on" ? { sender: new WorkerSender({ endpoint: config.endpoint, region: config.region, timeoutMs: config.upstreamTimeoutMs }) } : {}),
+    ...(config.senderThread === "on"
+      ? { sender: new WorkerSender({ endpoint: config.endpoint, region: config.region, timeoutMs: config.upstreamTimeoutMs }) }
+      : {}),
     spool,
     log,
     options: {
@@ -73,6 +75,7 @@ export async function serve(config: Config, env: Record<string, string | undefin
         capMs: config.retryCapMs,
         maxAgeMs: config.maxRetryAgeMs,
       },
+      serverCredentials: serverCredentials(env),
     },
   });
   dispatcher.start();

@@ -16,7 +16,12 @@ export type SenderRequest =
   | { op: "send" | "batch"; id: number; creds: Credentials; url: string; entries: SendEntry[] };
 
 export type SenderReply =
-  | { id: number; ok: true; result?: SendResult; batch?: { successful: BatchOutcome["successful"]; failed: Array<{ id: string; error: PlainError }> } }
+  | {
+      id: number;
+      ok: true;
+      result?: SendResult;
+      batch?: { successful: BatchOutcome["successful"]; failed: Array<{ id: string; error: PlainError }> };
+    }
   | { id: number; ok: false; error: PlainError };
 
 /** What the delivery engine needs to send; SqsClient itself satisfies it too. */
@@ -74,7 +79,28 @@ export class WorkerSender implements Sender {
     return new Promise((resolve) => {
       const call: Call = { op, creds, url, entries, resolve };
       if (this.fallback) return void this.direct(call).then(resolve);
-      this.waiting.set(id, call);
+      // The worker answers within its own upstream timeout; past that plus a margin, give up on it.
+      const deadline = setTimeout(() => {
+        if (this.waiting.delete(id))
+          resolve({
+            id,
+            ok: false,
+            error: {
+              code: "Timeout",
+              message: "the sender thread did not answer in time",
+              status: 0,
+              senderFault: false,
+              kind: "transient",
+            },
+          });
+      }, this.options.timeoutMs + 5_000);
+      this.waiting.set(id, {
+        ...call,
+        resolve: (r) => {
+          clearTimeout(deadline);
+          resolve(r);
+        },
+      });
       this.worker.postMessage({ op, id, creds, url, entries } satisfies SenderRequest);
     });
   }

@@ -299,4 +299,29 @@ describe("delivery engine", () => {
     expect(fake.bodies("paged.fifo")).toEqual(envs.map((e) => e.entry.MessageBody));
     expect(engine.stats().pending).toBe(0);
   });
+
+  test("recovered rows under the daemon's own key (server-side credentials) resume without a request", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const { fake, engine: first } = setup({}, new SqliteSpool(dir.path, { fsync: "normal" }));
+    fake.setFaults(({ action }) =>
+      action.startsWith("SendMessage") ? { kind: "error", status: 503, code: "ServiceUnavailable" } : undefined,
+    );
+    fake.createQueue("q");
+    const ids = await acceptAll(first, [envelope("q", "mine")]);
+    await first.stop({ drainMs: 20 });
+    engine = undefined;
+    fake.setFaults(() => undefined);
+    const sqs = new SqsClient({ endpoint: fake.url, region: "us-east-1", timeoutMs: 2000 });
+    const second = new DeliveryEngine({
+      sqs,
+      spool: new SqliteSpool(dir.path, { fsync: "normal" }),
+      log: silentLogger,
+      options: testOptions({ serverCredentials: CREDS }),
+    });
+    engine = second;
+    second.start();
+    await waitFor(settled(second, ids), 10_000, "settled");
+    expect(fake.bodies("q")).toContain("mine");
+  });
 });
