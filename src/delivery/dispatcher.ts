@@ -3,9 +3,9 @@ import { credentialsKey } from "../credentials/basic";
 import { unavailable } from "../errors";
 import type { Logger } from "../log";
 import type { SqsClient } from "../sqs/client";
-import type { Sender } from "../sqs/remote-sender";
 import { isAuthFailure, isMissingQueue, SqsError } from "../sqs/errors";
 import { isFifoName } from "../sqs/limits";
+import type { Sender } from "../sqs/remote-sender";
 import type { Credentials } from "../sqs/types";
 import { pickBatch } from "./batch";
 import { decide, type RetryPolicy } from "./retry";
@@ -418,6 +418,7 @@ export class DeliveryEngine implements Dispatcher {
       return;
     }
     if (this.halted) return; // stays in the spool for the next start
+    this.deps.spool.attempted(p.env.id, p.attempts);
     this.counters.retried++;
     p.retryAt = now + d.delayMs;
     lane.delayed.push(p);

@@ -28,6 +28,8 @@ export interface Spool {
   append(messages: Envelope[]): Promise<void>;
   /** SQS confirmed these: forget them. */
   delivered(ids: string[]): void;
+  /** A failed attempt that will be retried: remember the count across restarts. */
+  attempted(id: string, attempts: number): void;
   /** Permanently undeliverable: keep them as dead letters. */
   dead(rows: Array<{ envelope: Envelope; reason: string; attempts: number }>): void;
   /** Undelivered messages in spool order after `seq` (the engine pages its window from here). */
@@ -64,6 +66,7 @@ export class MemorySpool implements Spool {
   delivered(ids: string[]): void {
     for (const id of ids) this.release(id);
   }
+  attempted(): void {}
   dead(rows: Array<{ envelope: Envelope; reason: string; attempts: number }>): void {
     for (const { envelope: e, reason, attempts } of rows) {
       this.release(e.id);

@@ -69,6 +69,7 @@ export class SqliteSpool implements Spool {
   private pending: Envelope[] = [];
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private toDelete: string[] = [];
+  private attempts = new Map<string, number>();
   private toBury: Array<{ envelope: Envelope; reason: string; attempts: number; at: number }> = [];
   private flushQueued = false;
   private held = 0;
@@ -77,6 +78,7 @@ export class SqliteSpool implements Spool {
   private closed = false;
   private readonly insert: Statement;
   private readonly remove: Statement;
+  private readonly setAttempts: Statement;
   private readonly bury: Statement;
   private readonly commitTx: () => void;
   private readonly afterStmt: Statement;
@@ -94,6 +96,7 @@ export class SqliteSpool implements Spool {
       "INSERT OR IGNORE INTO messages (id, queue, akid, body, params, bytes, accepted_at) VALUES ($id, $queue, $akid, $body, $params, $bytes, $accepted_at)",
     );
     this.remove = this.db.prepare("DELETE FROM messages WHERE id = ?");
+    this.setAttempts = this.db.prepare("UPDATE messages SET attempts = ? WHERE id = ?");
     this.bury = this.db.prepare(
       `INSERT OR REPLACE INTO dead (id, queue, akid, body, params, bytes, accepted_at, attempts, reason, died_at)
        VALUES ($id, $queue, $akid, $body, $params, $bytes, $accepted_at, $attempts, $reason, $died_at)`,
@@ -126,6 +129,7 @@ export class SqliteSpool implements Spool {
         });
         this.remove.run(d.envelope.id);
       }
+      for (const [id, n] of this.attempts) this.setAttempts.run(n, id);
       for (const id of this.toDelete) this.remove.run(id);
     });
     this.afterStmt = this.db.prepare("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?");
@@ -158,7 +162,7 @@ export class SqliteSpool implements Spool {
   /** One transaction for everything gathered during this turn of the event loop. */
   flush(): void {
     this.flushQueued = false;
-    if (this.pending.length === 0 && this.toDelete.length === 0 && this.toBury.length === 0) return;
+    if (this.pending.length === 0 && this.toDelete.length === 0 && this.toBury.length === 0 && this.attempts.size === 0) return;
     const waiters = this.waiters;
     try {
       this.commitTx();
@@ -172,6 +176,7 @@ export class SqliteSpool implements Spool {
     this.pending = [];
     this.toDelete = [];
     this.toBury = [];
+    this.attempts.clear();
     this.waiters = [];
     for (const w of waiters) w.resolve();
   }
@@ -190,6 +195,11 @@ export class SqliteSpool implements Spool {
         this.sizes.delete(id);
       }
     }
+  }
+
+  attempted(id: string, attempts: number): void {
+    this.attempts.set(id, attempts);
+    this.schedule();
   }
 
   dead(rows: Array<{ envelope: Envelope; reason: string; attempts: number }>): void {

@@ -261,6 +261,7 @@ describe("delivery engine", () => {
     second.start();
     expect(second.status(ids[0]!)?.state).toBe("waiting-for-credentials");
     expect(second.status(ids[0]!)?.waitingFor).toBe(CREDS.accessKeyId);
+    expect(second.status(ids[0]!)?.attempts).toBeGreaterThan(0);
     second.offerCredentials(CREDS);
     await waitFor(settled(second, ids), 10_000, "settled");
     expect(fake.bodies("q").sort()).toEqual(["me too", "survives"]);
