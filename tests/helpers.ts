@@ -1,7 +1,7 @@
 // Test helpers: requests for app.handle, a real moto server on a free port, temp dirs, waiting.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createApp } from "../src/app";
 import { DeliveryEngine, type EngineOptions } from "../src/delivery/dispatcher";
 import { MemorySpool, type Spool } from "../src/delivery/spool";
@@ -27,7 +27,7 @@ export function req(path: string, init: ReqInit = {}): Request {
   if (!headers.has("host")) headers.set("host", "localhost:9292");
   const auth = init.auth ?? true;
   if (auth) headers.set("authorization", basic(auth === true ? CREDS : auth));
-  headers.set("accept", init.html ? "text/html,application/xhtml+xml,*/*;q=0.8" : headers.get("accept") ?? "*/*");
+  headers.set("accept", init.html ? "text/html,application/xhtml+xml,*/*;q=0.8" : (headers.get("accept") ?? "*/*"));
   let body = init.body;
   if (init.form) {
     body = new URLSearchParams(init.form).toString();
@@ -81,7 +81,14 @@ export async function startMoto(): Promise<Moto> {
     if (proc.exitCode !== null) break;
     try {
       const r = await fetch(`${url}/moto-api/`);
-      if (r.status < 500) return { url, stop: async () => void (proc.kill(), await proc.exited) };
+      if (r.status < 500)
+        return {
+          url,
+          stop: async () => {
+            proc.kill();
+            await proc.exited;
+          },
+        };
     } catch {
       // not listening yet
     }
@@ -105,9 +112,17 @@ export const testOptions = (over: Partial<EngineOptions> = {}): EngineOptions =>
 });
 
 /** A fresh app wired to a real SQS endpoint (moto or a fault-injecting stand-in). */
-export function makeApp(endpoint: string, opts: { spool?: Spool; options?: Partial<EngineOptions>; maxBodyBytes?: number; allowedHosts?: string[] } = {}) {
+export function makeApp(
+  endpoint: string,
+  opts: { spool?: Spool; options?: Partial<EngineOptions>; maxBodyBytes?: number; allowedHosts?: string[] } = {},
+) {
   const sqs = new SqsClient({ endpoint, region: "us-east-1", timeoutMs: 5_000 });
-  const dispatcher = new DeliveryEngine({ sqs, spool: opts.spool ?? new MemorySpool(), log: silentLogger, options: testOptions(opts.options) });
+  const dispatcher = new DeliveryEngine({
+    sqs,
+    spool: opts.spool ?? new MemorySpool(),
+    log: silentLogger,
+    options: testOptions(opts.options),
+  });
   dispatcher.start();
   const app = createApp({
     config: { maxBodyBytes: opts.maxBodyBytes ?? 1_048_576, allowedHosts: opts.allowedHosts ?? [] },
@@ -115,4 +130,24 @@ export function makeApp(endpoint: string, opts: { spool?: Spool; options?: Parti
     dispatcher,
   });
   return { app, sqs, dispatcher };
+}
+
+export const ROOT = join(import.meta.dir, "..");
+export const BIN = join(ROOT, "dist", "sqs-accelerator");
+
+/** Environment for the child without any AWS_* / SQS_ACCELERATOR_* settings of the machine running the tests. */
+export function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(AWS_|SQS_ACCELERATOR_)/.test(k)) env[k] = v;
+  return env;
+}
+
+/** Builds the binary with scripts/build.ts when it is not there yet. */
+export function ensureBinary(): void {
+  if (existsSync(BIN)) return;
+  const env = cleanEnv();
+  env.PATH = `${dirname(process.execPath)}:${join(ROOT, "node_modules", ".bin")}:${env.PATH ?? ""}`;
+  const r = Bun.spawnSync([process.execPath, "scripts/build.ts"], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0 || !existsSync(BIN))
+    throw new Error(`bun scripts/build.ts failed (exit ${r.exitCode}):\n${r.stderr.toString().slice(-4000)}`);
 }

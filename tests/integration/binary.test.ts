@@ -1,13 +1,9 @@
 // The compiled binary end to end over real HTTP: queue routes, 300 concurrent sends of awkward bodies, delivery to moto, batching, shutdown.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
 import pkg from "../../package.json";
 import { SqsClient } from "../../src/sqs/client";
-import { basic, CREDS, freePort, type Moto, startMoto, waitFor } from "../helpers";
+import { BIN, basic, CREDS, cleanEnv, ensureBinary, freePort, type Moto, ROOT, startMoto, waitFor } from "../helpers";
 
-const ROOT = join(import.meta.dir, "..", "..");
-const BIN = join(ROOT, "dist", "sqs-accelerator");
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -15,24 +11,6 @@ const COUNT = 300;
 const GROUP = 50;
 
 const utf8 = (s: string) => Buffer.byteLength(s, "utf8");
-
-/** Environment for the child without any AWS_* / SQS_ACCELERATOR_* settings of the machine running the tests. */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(AWS_|SQS_ACCELERATOR_)/.test(k)) env[k] = v;
-  return env;
-}
-
-/** Builds the binary with scripts/build.ts when it is not there yet. */
-function ensureBinary(): void {
-  if (existsSync(BIN)) return;
-  const env = cleanEnv();
-  env.PATH = `${dirname(process.execPath)}:${join(ROOT, "node_modules", ".bin")}:${env.PATH ?? ""}`;
-  const r = Bun.spawnSync([process.execPath, "scripts/build.ts"], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0 || !existsSync(BIN))
-    throw new Error(`bun scripts/build.ts failed (exit ${r.exitCode}):\n${r.stderr.toString().slice(-4000)}`);
-}
-
 /** A body of exactly `bytes` UTF-8 bytes mixing 1-, 2-, 3- and 4-byte characters, distinct per `tag`. */
 function sized(bytes: number, tag: string): string {
   const head = `[${tag}] `;
