@@ -18,7 +18,11 @@ self.onmessage = async (event: MessageEvent<SenderRequest>) => {
     if (req.op === "send") reply = { id: req.id, ok: true, result: await client.sendMessage(req.creds, req.url, req.entries[0]!) };
     else {
       const r = await client.sendMessageBatch(req.creds, req.url, req.entries);
-      reply = { id: req.id, ok: true, batch: { successful: r.successful, failed: r.failed.map((f) => ({ id: f.id, error: toPlain(f.error) })) } };
+      reply = {
+        id: req.id,
+        ok: true,
+        batch: { successful: r.successful, failed: r.failed.map((f) => ({ id: f.id, error: toPlain(f.error) })) },
+      };
     }
   } catch (err) {
     reply = { id: req.id, ok: false, error: toPlain(err) };
