@@ -363,8 +363,27 @@ function spotLine(s: SpotResult | null): string {
   );
 }
 
+/** The commit measured: the repository's HEAD (plus "+changes" when src/ differs from it), or $BENCH_COMMIT. */
+function revision(): string {
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
+  const head = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: ROOT, stdout: "pipe", stderr: "ignore" });
+  if (head.exitCode !== 0) return "unknown";
+  const dirty = Bun.spawnSync(["git", "status", "--porcelain", "--", "src"], { cwd: ROOT, stdout: "pipe", stderr: "ignore" });
+  return `${head.stdout.toString().trim()}${dirty.stdout.toString().trim() ? "+changes in src/" : ""}`;
+}
+
+function binVersion(): string {
+  const r = Bun.spawnSync([bin, "--version"], { stdout: "pipe", stderr: "ignore" });
+  return r.stdout.toString().trim();
+}
+
+const code = { commit: revision(), binary: bin, version: "" };
+
 function header(title: string, m: Machine, date: string, settings: string): string {
-  return `## ${title}\n\n- Machine: ${machineLine(m, date)}\n- Command: \`${command}\`\n- ${settings}\n`;
+  return (
+    `## ${title}\n\n- Machine: ${machineLine(m, date)}\n- Code: commit ${code.commit}, ${code.version || "binary"} (${code.binary})\n` +
+    `- Command: \`${command}\`\n- ${settings}\n`
+  );
 }
 
 async function contendersMode(): Promise<boolean> {
@@ -393,6 +412,7 @@ async function contendersMode(): Promise<boolean> {
     for (let k = 0; k < contenders.length; k++) {
       const def = contenders[(k + round - 1) % contenders.length]!;
       trials.push(await runTrial(def, round, settings, log));
+      await Bun.sleep(300); // let the killed processes' memory and sockets go before the next trial
     }
   }
   const boot = quick || a["no-startup"] ? null : await startup();
@@ -431,6 +451,7 @@ async function contendersMode(): Promise<boolean> {
     mode,
     command,
     date,
+    code,
     machine: { ...m, loadavgAfter: loadAfter },
     settings: { rounds, seconds, warmup, drain, threads, connections, bodyBytes, latencyMs, pin: Boolean(a.pin), bin },
     contenders: sums,
@@ -475,6 +496,7 @@ async function scaleMode(): Promise<boolean> {
         log,
       );
       trials.push({ ...t, queues: cfg.queues, credentials: cfg.creds });
+      await Bun.sleep(300);
     }
   }
   const rows = configs.map((cfg) => {
@@ -575,13 +597,14 @@ async function backlogMode(): Promise<boolean> {
     ),
     backlogMarkdown(r),
   ].join("\n");
-  write("backlog", md, { mode, command, date, machine: { ...m, loadavgAfter: machine().loadavg }, ...r });
+  write("backlog", md, { mode, command, date, code, machine: { ...m, loadavgAfter: machine().loadavg }, ...r });
   return r.nothingLost;
 }
 
 let ok = false;
 try {
   ensureBinary();
+  code.version = binVersion();
   await ensureWrk();
   ok = mode === "backlog" ? await backlogMode() : mode === "scale" ? await scaleMode() : await contendersMode();
 } catch (err) {
