@@ -9,7 +9,7 @@ import type { Sender } from "../sqs/remote-sender";
 import type { Credentials } from "../sqs/types";
 import { pickBatch } from "./batch";
 import { decide, type RetryPolicy } from "./retry";
-import type { DeadLetter, Spool, SpooledRow } from "./spool";
+import type { DeadFilter, DeadLetter, Spool, SpooledRow } from "./spool";
 import { LatencyWindow } from "./stats";
 import type { DeliveryStats, Dispatcher, Envelope, Health, MessageStatus } from "./types";
 
@@ -528,8 +528,8 @@ export class DeliveryEngine implements Dispatcher {
     };
   }
 
-  deadLetters(opts: { queue?: string; limit: number }): { total: number; items: DeadLetter[] } {
-    return { total: this.deps.spool.countDead(), items: this.deps.spool.listDead(opts) };
+  deadLetters(opts: DeadFilter & { limit: number }): { total: number; items: DeadLetter[] } {
+    return { total: this.deps.spool.countDead(opts), items: this.deps.spool.listDead(opts) };
   }
 
   async retryDead(id: string, creds: Credentials): Promise<"retried" | "not-found" | "other-credentials"> {

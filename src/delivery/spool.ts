@@ -22,6 +22,12 @@ export interface DeadLetter {
   diedAt: number;
 }
 
+/** Dead letters are shown only to the access key that sent them, optionally of one queue. */
+export interface DeadFilter {
+  accessKeyId: string;
+  queue?: string;
+}
+
 export interface Spool {
   readonly durable: boolean;
   /** Resolves when the messages are stored as durably as this spool promises; sets each one's `seq`. */
@@ -40,8 +46,8 @@ export interface Spool {
   bytes(): number;
   /** Undelivered messages held, for the --max-pending bound. */
   count(): number;
-  listDead(opts: { queue?: string; limit: number }): DeadLetter[];
-  countDead(): number;
+  listDead(opts: DeadFilter & { limit: number }): DeadLetter[];
+  countDead(opts: DeadFilter): number;
   getDead(id: string): DeadLetter | undefined;
   /** Removes a dead letter and returns it (to retry or to discard). */
   takeDead(id: string): DeadLetter | undefined;
@@ -104,14 +110,14 @@ export class MemorySpool implements Spool {
   count(): number {
     return this.sizes.size;
   }
-  listDead({ queue, limit }: { queue?: string; limit: number }): DeadLetter[] {
-    return [...this.deadLetters.values()]
-      .filter((d) => !queue || d.queue === queue)
-      .reverse()
-      .slice(0, limit);
+  listDead(opts: DeadFilter & { limit: number }): DeadLetter[] {
+    return this.matching(opts).reverse().slice(0, opts.limit);
   }
-  countDead(): number {
-    return this.deadLetters.size;
+  countDead(opts: DeadFilter): number {
+    return this.matching(opts).length;
+  }
+  private matching({ accessKeyId, queue }: DeadFilter): DeadLetter[] {
+    return [...this.deadLetters.values()].filter((d) => d.accessKeyId === accessKeyId && (!queue || d.queue === queue));
   }
   getDead(id: string): DeadLetter | undefined {
     return this.deadLetters.get(id);

@@ -3,7 +3,7 @@ import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { SendEntry } from "../sqs/types";
-import type { DeadLetter, Spool, SpooledRow } from "./spool";
+import type { DeadFilter, DeadLetter, Spool, SpooledRow } from "./spool";
 import type { Envelope } from "./types";
 
 interface Row {
@@ -223,17 +223,17 @@ export class SqliteSpool implements Spool {
     return this.sizes.size;
   }
 
-  listDead(opts: { queue?: string; limit: number }): DeadLetter[] {
-    const rows = (
-      opts.queue
-        ? this.db.query("SELECT * FROM dead WHERE queue = ? ORDER BY died_at DESC LIMIT ?").all(opts.queue, opts.limit)
-        : this.db.query("SELECT * FROM dead ORDER BY died_at DESC LIMIT ?").all(opts.limit)
-    ) as DeadRow[];
+  listDead(opts: DeadFilter & { limit: number }): DeadLetter[] {
+    this.flush();
+    const rows = this.db
+      .query("SELECT * FROM dead WHERE akid = ? AND (? IS NULL OR queue = ?) ORDER BY died_at DESC LIMIT ?")
+      .all(opts.accessKeyId, opts.queue ?? null, opts.queue ?? null, opts.limit) as DeadRow[];
     return rows.map(deadLetterOf);
   }
 
-  countDead(): number {
-    return (this.db.query("SELECT COUNT(*) AS n FROM dead").get() as { n: number }).n;
+  countDead(opts: DeadFilter): number {
+    const q = this.db.query("SELECT COUNT(*) AS n FROM dead WHERE akid = ? AND (? IS NULL OR queue = ?)");
+    return (q.get(opts.accessKeyId, opts.queue ?? null, opts.queue ?? null) as { n: number }).n;
   }
 
   getDead(id: string): DeadLetter | undefined {

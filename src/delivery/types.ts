@@ -1,6 +1,6 @@
 // The delivery seam: what http/ hands over (Envelope) and what it can ask back (Dispatcher).
 import type { Credentials, SendEntry } from "../sqs/types";
-import type { DeadLetter } from "./spool";
+import type { DeadFilter, DeadLetter } from "./spool";
 
 /** One accepted message: its id, where it goes, with which credentials, and what to send. */
 export interface Envelope {
@@ -69,7 +69,8 @@ export interface Dispatcher {
   /** Lets rows waiting for this access key id go, now that a request presented it. */
   offerCredentials(creds: Credentials): void;
   /** Dead letters, newest first. */
-  deadLetters(opts: { queue?: string; limit: number }): { total: number; items: DeadLetter[] };
+  /** Dead letters of one access key (optionally one queue), newest first. */
+  deadLetters(opts: DeadFilter & { limit: number }): { total: number; items: DeadLetter[] };
   /** Sends a dead letter again with the credentials of the key it was sent with. */
   retryDead(id: string, creds: Credentials): Promise<"retried" | "not-found" | "other-credentials">;
   /** Forgets a dead letter; false when there is none. */

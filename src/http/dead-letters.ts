@@ -26,10 +26,11 @@ export const deadLetterRoutes = ({ dispatcher, credentialsOf }: { dispatcher: Di
   };
   return new Elysia({ name: "dead-letters", prefix: "/dead-letters" })
     .get("/", ({ request, query }) => {
+      const creds = credentialsOf(request);
       const queue = typeof query.queue === "string" && query.queue !== "" ? query.queue : undefined;
       if (queue && !isValidQueueName(queue)) throw badRequest("InvalidQueueName", "Not a queue name.");
       const limit = Math.min(1000, Math.max(1, Number(query.limit) || 100));
-      const { total, items } = dispatcher.deadLetters({ queue, limit });
+      const { total, items } = dispatcher.deadLetters({ accessKeyId: creds.accessKeyId, queue, limit });
       return respond(request, 200, { total, dead_letters: items.map(summary) }, () => DeadLettersPage({ total, items, queue }));
     })
     .post("/:id/retry", async ({ request, params }) => {

@@ -7,7 +7,7 @@ const preview = (body: string) => (body.length > 120 ? `${body.slice(0, 120)}…
 export function DeadLettersPage({ total, items, queue }: { total: number; items: DeadLetter[]; queue?: string }) {
   return (
     <Layout title="Dead letters">
-      <h1 safe>{queue ? `Dead letters of ${queue}` : "Dead letters"}</h1>
+      <h1 safe>{`Dead letters${queue ? ` of ${queue}` : ""}`}</h1>
       <p safe>{`${total} in all${items.length < total ? `, newest ${items.length} shown` : ""}.`}</p>
       {items.length === 0 ? (
         <p>None: every message so far was delivered or is still on its way.</p>

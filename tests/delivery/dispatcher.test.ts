@@ -140,7 +140,7 @@ describe("delivery engine", () => {
     expect(states).toEqual(["sent", "sent", "sent", "sent", "dead", "sent"]);
     expect(engine.status(ids[4]!)?.lastError).toContain("InvalidParameterValue");
     expect(fake.bodies("q").sort()).toEqual(["p0", "p1", "p2", "p3", "p5"]);
-    const dead = engine.deadLetters({ limit: 10 });
+    const dead = engine.deadLetters({ accessKeyId: CREDS.accessKeyId, limit: 10 });
     expect(dead.items.map((d) => d.entry.MessageBody)).toEqual(["p4"]);
   });
 

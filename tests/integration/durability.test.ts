@@ -507,7 +507,12 @@ describe("durability of the compiled daemon", () => {
     for (const id of ids)
       await waitFor(async () => (await messageStatus(a, id))?.state === "dead", 10_000, `message ${id} to become a dead letter`);
 
-    const listed = await call(a, `/dead-letters?queue=${queue}`);
+    const listed = await call(a, `/dead-letters?queue=${queue}`, { auth: me });
+    // Dead letters are shown only to the key that sent them.
+    const other = await json<{ total: number }>(
+      await call(a, `/dead-letters?queue=${queue}`, { auth: { accessKeyId: "AKIDSOMEONEELSE", secretAccessKey: "x" } }),
+    );
+    expect(other.total).toBe(0);
     expect(listed.status).toBe(200);
     expect(listed.headers.get("content-type")).toContain("application/json");
     const dl = await json<{
@@ -533,9 +538,9 @@ describe("durability of the compiled daemon", () => {
     expect(replay.stdout.toString()).toContain("re-queued 4 dead letters");
 
     const b = await startDaemon(["--endpoint", moto.url, "--spool", dir]);
-    const none = await json<{ total: number }>(await call(b, "/dead-letters"));
-    expect(none.total).toBe(0);
     expect(await messageStatus(b, ids[0]!)).toMatchObject({ state: "waiting-for-credentials", waitingFor: me.accessKeyId });
+    const none = await json<{ total: number }>(await call(b, "/dead-letters", { auth: me }));
+    expect(none.total).toBe(0);
     const presented = await call(b, "/queues", { auth: me });
     expect(presented.status).toBe(200);
     await presented.arrayBuffer();
