@@ -1,0 +1,128 @@
+// Routes of the batch send and the dead letters, through app.handle, against the SQS stand-in (no faults unless stated).
+import { afterEach, describe, expect, test } from "bun:test";
+import { type FakeSqs, startFakeSqs } from "../fake-sqs";
+import { makeApp, req, waitFor } from "../helpers";
+
+let fake: FakeSqs | undefined;
+let stopApp: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await stopApp?.();
+  fake?.stop();
+  fake = undefined;
+  stopApp = undefined;
+});
+
+function setup() {
+  fake = startFakeSqs();
+  const made = makeApp(fake.url);
+  stopApp = () => made.dispatcher.stop({ drainMs: 0 });
+  return { fake, ...made };
+}
+
+const OTHER = { accessKeyId: "AKIDSOMEONEELSE", secretAccessKey: "other" };
+
+describe("POST /queues/NAME/batch", () => {
+  test("a JSON array → 202 with one id per message, all delivered with their attributes", async () => {
+    const { fake, app, dispatcher } = setup();
+    fake.createQueue("orders");
+    const r = await app.handle(
+      req("/queues/orders/batch", {
+        method: "POST",
+        json: [{ body: "a" }, { body: "b 😀", delay_seconds: 5 }, { body: "c", attributes: { n: { type: "Number", value: "7" }, s: "x" } }],
+      }),
+    );
+    expect(r.status).toBe(202);
+    const { ids, queue } = (await r.json()) as { ids: string[]; queue: string };
+    expect(queue).toBe("orders");
+    expect(ids).toHaveLength(3);
+    await waitFor(() => ids.every((id) => dispatcher.status(id)?.state === "sent"), 10_000, "sent");
+    const stored = fake.queues.get("orders")!;
+    expect(stored.map((m) => m.body).sort()).toEqual(["a", "b 😀", "c"]);
+    expect(stored.find((m) => m.body === "c")?.attributes).toEqual({
+      n: { DataType: "Number", StringValue: "7" },
+      s: { DataType: "String", StringValue: "x" },
+    });
+  });
+
+  test("NDJSON works too", async () => {
+    const { fake, app } = setup();
+    fake.createQueue("q");
+    const r = await app.handle(
+      req("/queues/q/batch", {
+        method: "POST",
+        body: '{"body":"one"}\n{"body":"two"}\n',
+        headers: { "content-type": "application/x-ndjson" },
+      }),
+    );
+    expect(r.status).toBe(202);
+    expect(((await r.json()) as { ids: string[] }).ids).toHaveLength(2);
+  });
+
+  test("one bad entry → 400 naming each bad entry, and nothing of the request is accepted", async () => {
+    const { fake, app, dispatcher } = setup();
+    fake.createQueue("jobs.fifo");
+    const r = await app.handle(
+      req("/queues/jobs.fifo/batch", {
+        method: "POST",
+        json: [{ body: "ok", group_id: "g" }, { body: "", group_id: "g" }, { body: "no group" }, { body: "bad\u0001char", group_id: "g" }],
+      }),
+    );
+    expect(r.status).toBe(400);
+    const { error } = (await r.json()) as { error: { code: string; entries: Array<{ index: number; code: string }> } };
+    expect(error.code).toBe("InvalidBatch");
+    expect(error.entries.map((e) => [e.index, e.code])).toEqual([
+      [1, "EmptyBody"],
+      [2, "MissingParameter"],
+      [3, "InvalidMessageContents"],
+    ]);
+    expect(dispatcher.stats().accepted).toBe(0);
+  });
+
+  test("malformed, empty and oversized batches → 400", async () => {
+    const { app } = setup();
+    const codes: string[] = [];
+    for (const body of ["{not json", "[]", JSON.stringify(Array.from({ length: 1001 }, () => ({ body: "x" }))), '[{"nobody":1}]']) {
+      const r = await app.handle(req("/queues/q/batch", { method: "POST", body, headers: { "content-type": "application/json" } }));
+      expect(r.status).toBe(400);
+      codes.push(((await r.json()) as { error: { code: string } }).error.code);
+    }
+    expect(codes).toEqual(["MalformedBatch", "EmptyBatch", "TooManyMessages", "MalformedBatch"]);
+  });
+});
+
+describe("dead letters", () => {
+  test("fault: the queue does not exist → dead letter, listed only to its key, retried after the queue exists", async () => {
+    const { fake, app, dispatcher } = setup();
+    const sent = await app.handle(
+      req("/queues/later/batch", { method: "POST", json: [{ body: "<script>alert(1)</script>" }, { body: "two" }] }),
+    );
+    const { ids } = (await sent.json()) as { ids: string[] };
+    await waitFor(() => ids.every((id) => dispatcher.status(id)?.state === "dead"), 10_000, "dead");
+
+    const mine = (await (await app.handle(req("/dead-letters"))).json()) as {
+      total: number;
+      dead_letters: Array<{ id: string; reason: string }>;
+    };
+    expect(mine.total).toBe(2);
+    expect(mine.dead_letters[0]?.reason).toContain("does not exist");
+    const theirs = (await (await app.handle(req("/dead-letters", { auth: OTHER }))).json()) as { total: number };
+    expect(theirs.total).toBe(0);
+    expect((await app.handle(req("/dead-letters", { auth: false }))).status).toBe(401);
+    const page = await (await app.handle(req("/dead-letters", { html: true }))).text();
+    expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(page).not.toContain("<script>alert(1)");
+
+    expect((await app.handle(req(`/dead-letters/${ids[0]}/retry`, { method: "POST", auth: OTHER }))).status).toBe(403);
+    expect((await app.handle(req("/dead-letters/no-such-id/retry", { method: "POST" }))).status).toBe(404);
+    fake.createQueue("later");
+    const retried = await app.handle(req(`/dead-letters/${ids[0]}/retry`, { method: "POST" }));
+    expect(retried.status).toBe(202);
+    await waitFor(() => dispatcher.status(ids[0]!)?.state === "sent", 10_000, "sent after retry");
+    expect(fake.bodies("later")).toEqual(["<script>alert(1)</script>"]);
+
+    expect((await app.handle(req(`/dead-letters/${ids[1]}`, { method: "DELETE" }))).status).toBe(204);
+    expect((await app.handle(req(`/dead-letters/${ids[1]}`, { method: "DELETE" }))).status).toBe(404);
+    const after = (await (await app.handle(req("/dead-letters"))).json()) as { total: number };
+    expect(after.total).toBe(0);
+  });
+});
