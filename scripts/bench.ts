@@ -36,7 +36,7 @@ Options:
   --body-bytes N        message_body size [100]
   --latency-ms N        the stand-in's delay per request [20]
   --contenders LIST     e.g. 1,3,6 [1-6; quick 1-3]
-  --spot-messages N     messages in the moto spot check [2000; quick 200; 0 skips it]
+  --spot-messages N     messages in the moto spot check [500; quick 200; 0 skips it]
   --no-startup          skip the startup measurement (bun scripts/startup.ts)
   --pin                 pin the contender to CPU 0, wrk and the stand-in to the other CPUs (taskset)
   --rate N              backlog run: messages per second [1000]
@@ -106,7 +106,7 @@ const threads = num("threads", a.threads, 2, 1, 16);
 const connections = num("connections", a.connections, 32, threads, 1000);
 const bodyBytes = num("body-bytes", a["body-bytes"], 100, 1, 200_000);
 const latencyMs = num("latency-ms", a["latency-ms"], 20, 0, 5000);
-const spotMessages = num("spot-messages", a["spot-messages"], quick ? 200 : 2000, 0, 100_000);
+const spotMessages = num("spot-messages", a["spot-messages"], quick ? 200 : 500, 0, 100_000);
 const chosen = (a.contenders ?? (quick ? "1,2,3" : "1,2,3,4,5,6")).split(",").map((x) => Number(x.trim()));
 const contenders: ContenderDef[] = [];
 for (const n of chosen) {
