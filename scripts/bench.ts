@@ -201,6 +201,8 @@ interface Summary {
   non2xx: number;
   socketErrors: number;
   allDrained: boolean;
+  /** Seconds from the end of the load until everything accepted was delivered (median; the drain limit when it was not). */
+  drainSeconds: number | null;
 }
 
 function summarize(def: { n: number; key: string; name: string }, ts: Trial[]): Summary {
@@ -226,6 +228,7 @@ function summarize(def: { n: number; key: string; name: string }, ts: Trial[]): 
     non2xx: ts.reduce((x, t) => x + t.non2xx, 0),
     socketErrors: ts.reduce((x, t) => x + t.socketErrors, 0),
     allDrained: ts.every((t) => t.drained),
+    drainSeconds: median(ts.map((t) => t.drainSeconds)),
   };
 }
 
@@ -240,6 +243,7 @@ function contenderTable(sums: Summary[]): string {
       "ack p99.9 ms",
       "delivery p50 ms",
       "delivery p99 ms",
+      "backlog left, drained in s",
       "SQS requests / msg",
       "CPU s / 10k msgs",
       "peak RSS MiB",
@@ -254,6 +258,7 @@ function contenderTable(sums: Summary[]): string {
       fmt(s.ackP999, 2),
       fmt(s.deliveryP50, 1),
       fmt(s.deliveryP99, 1),
+      s.key === "limit" || s.key === "direct" ? "–" : s.allDrained ? fmt(s.drainSeconds, 1) : `> ${fmt(drain, 0)}`,
       s.requestsPerMessage === null ? "–" : `${fmt(s.requestsPerMessage, 3)} (${fmt(s.messagesPerRequest, 2)} msgs/req)`,
       `${fmt(s.cpuPer10k, 2)}${s.cpuEstimated ? "*" : ""}`,
       fmt(s.peakRssMiB, 1),
@@ -439,7 +444,8 @@ async function contendersMode(): Promise<boolean> {
     "",
     "Medians over rounds (accepted msg/s shows the range). Ack latency is wrk's (client side, closed loop). Delivery latency " +
       "(accept → SQS confirmed) is the accelerator's /stats window of its last ≤ 8192 deliveries at the end of the trial (contender 5 answers " +
-      "after SQS, so its delivery latency is its ack latency). SQS requests per message = upstreamRequests ÷ sent over the run and its drain. " +
+      "after SQS, so its delivery latency is its ack latency); when the run leaves a backlog (accepting outpaced delivery), it is mostly time spent " +
+      "waiting in that backlog, which the next column says how long took to drain after the load stopped. SQS requests per message = upstreamRequests ÷ sent over the run and its drain. " +
       "CPU is the contender process's utime + stime (/proc/PID/stat) for accepting and delivering the run's messages; " +
       `* = the backlog had not drained ${drain} s after the run, so accept and delivery costs were separated (CPU = a·accepted + d·sent, d from the drain phase).`,
     "",
