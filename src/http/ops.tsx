@@ -1,4 +1,5 @@
 // Routes for operators: home page, health, stats and message tracking.
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
 import type { Dispatcher } from "../delivery/types";
 import { notFound } from "../errors";

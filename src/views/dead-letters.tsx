@@ -1,4 +1,5 @@
 // Dead letters: messages SQS would not take, with the reason, and buttons to retry or discard each.
+/** @jsxImportSource @kitajs/html */
 import type { DeadLetter } from "../delivery/spool";
 import { Layout } from "./layout";
 

@@ -1,4 +1,5 @@
 // A readable error page: status, SQS-style code and message, all escaped.
+/** @jsxImportSource @kitajs/html */
 import { Layout } from "./layout";
 
 export function ErrorPage({ status, code, message }: { status: number; code: string; message: string }) {

@@ -1,4 +1,5 @@
 // The home page: what the accelerator is and every route with a curl example.
+/** @jsxImportSource @kitajs/html */
 import { Layout } from "./layout";
 
 export interface RouteDoc {

@@ -1,4 +1,5 @@
 // The page frame every view renders into: title, navigation, a little CSS, no JavaScript needed.
+/** @jsxImportSource @kitajs/html */
 import type { Children } from "@kitajs/html";
 
 const CSS = `

@@ -1,4 +1,5 @@
 // A message's receipt after a send, and its tracking page.
+/** @jsxImportSource @kitajs/html */
 import type { MessageStatus } from "../delivery/types";
 import { Layout } from "./layout";
 

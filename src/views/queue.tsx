@@ -1,4 +1,5 @@
 // One queue: its attributes, a form to send a message, and a delete button behind a confirmation.
+/** @jsxImportSource @kitajs/html */
 import { Layout } from "./layout";
 
 export function QueuePage({ name, url, attributes }: { name: string; url: string; attributes: Record<string, string> }) {

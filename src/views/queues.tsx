@@ -1,4 +1,5 @@
 // The queue list with links to each queue, and the form that creates one.
+/** @jsxImportSource @kitajs/html */
 import { Layout } from "./layout";
 
 export function QueuesPage({ queues }: { queues: Array<{ name: string; url: string }> }) {

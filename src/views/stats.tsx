@@ -1,4 +1,5 @@
 // Delivery counters and latency percentiles.
+/** @jsxImportSource @kitajs/html */
 import type { DeliveryStats } from "../delivery/types";
 import { Layout } from "./layout";
 
