@@ -1,6 +1,7 @@
 // Measures the compiled binary's startup: spawn → first 202 on POST /queues/NAME, median of N runs.
 // Usage: bun scripts/startup.ts [binary ...]   (default dist/sqs-accelerator)
 export {};
+
 const bins = process.argv.slice(2).length ? process.argv.slice(2) : ["dist/sqs-accelerator"];
 const RUNS = 15;
 
@@ -43,5 +44,7 @@ for (const bin of bins) {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) times.push(await once(bin));
   times.sort((a, b) => a - b);
-  console.log(`${bin}: spawn → first 202 median ${times[RUNS >> 1]!.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms, max ${times[RUNS - 1]!.toFixed(1)} ms (${RUNS} runs)`);
+  console.log(
+    `${bin}: spawn → first 202 median ${times[RUNS >> 1]!.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms, max ${times[RUNS - 1]!.toFixed(1)} ms (${RUNS} runs)`,
+  );
 }

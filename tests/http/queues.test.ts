@@ -66,17 +66,23 @@ describe("queues against moto", () => {
     const { app, sqs, dispatcher } = makeApp(moto.url);
     const name = uniq("send");
     await app.handle(req("/queues", { method: "POST", form: { queue_name: name } }));
-    const r = await app.handle(req(`/queues/${name}`, { method: "POST", body: "hello & goodbye", headers: { "content-type": "text/plain" } }));
+    const r = await app.handle(
+      req(`/queues/${name}`, { method: "POST", body: "hello & goodbye", headers: { "content-type": "text/plain" } }),
+    );
     expect(r.status).toBe(202);
     const { id, queue } = await r.json();
     expect(queue).toBe(name);
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     await waitFor(() => dispatcher.status(id)?.state === "sent", 10_000, "sent");
     const url = await sqs.getQueueUrl({ accessKeyId: "AKIDEXAMPLETEST", secretAccessKey: "x" }, name);
-    const got = await sqs.call<{ Messages?: Array<{ Body: string }> }>({ accessKeyId: "AKIDEXAMPLETEST", secretAccessKey: "x" }, "ReceiveMessage", {
-      QueueUrl: url,
-      MaxNumberOfMessages: 10,
-    });
+    const got = await sqs.call<{ Messages?: Array<{ Body: string }> }>(
+      { accessKeyId: "AKIDEXAMPLETEST", secretAccessKey: "x" },
+      "ReceiveMessage",
+      {
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+      },
+    );
     expect(got.Messages?.map((m) => m.Body)).toEqual(["hello & goodbye"]);
     const tracked = await (await app.handle(req(`/messages/${id}`))).json();
     expect(tracked.state).toBe("sent");

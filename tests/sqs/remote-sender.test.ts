@@ -22,7 +22,10 @@ afterAll(() => {
 test("sendMessage and sendMessageBatch go out from the worker and come back as the client's answers", async () => {
   const one = await sender.sendMessage(CREDS, url, { MessageBody: "from a thread 😀" });
   expect(one.MessageId).toBeString();
-  const batch = await sender.sendMessageBatch(CREDS, url, [{ MessageBody: "a" }, { MessageBody: "b", MessageAttributes: { k: { DataType: "String", StringValue: "v" } } }]);
+  const batch = await sender.sendMessageBatch(CREDS, url, [
+    { MessageBody: "a" },
+    { MessageBody: "b", MessageAttributes: { k: { DataType: "String", StringValue: "v" } } },
+  ]);
   expect(batch.successful.map((s) => s.id)).toEqual(["0", "1"]);
   expect(batch.failed).toEqual([]);
   expect(fake.bodies("q")).toEqual(["from a thread 😀", "a", "b"]);
@@ -31,7 +34,13 @@ test("sendMessage and sendMessageBatch go out from the worker and come back as t
 test("fault: a partial batch failure and an error answer arrive as SqsErrors with code, fault side and kind", async () => {
   fake.setFaults(({ action, n }) =>
     action === "SendMessageBatch" && n === 2
-      ? { kind: "partial", entries: [{ index: 0, senderFault: true, code: "InvalidParameterValue" }, { index: 1, senderFault: false, code: "InternalError" }] }
+      ? {
+          kind: "partial",
+          entries: [
+            { index: 0, senderFault: true, code: "InvalidParameterValue" },
+            { index: 1, senderFault: false, code: "InternalError" },
+          ],
+        }
       : action === "SendMessage" && n === 2
         ? { kind: "error", status: 400, code: "ThrottlingException" }
         : undefined,
