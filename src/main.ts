@@ -7,7 +7,7 @@ import { DeliveryEngine } from "./delivery/dispatcher";
 import { MemorySpool, type Spool } from "./delivery/spool";
 import { SqliteSpool } from "./delivery/sqlite-spool";
 import { maxRequestBytes } from "./http/guard";
-import { type LocalSqs, startLocalSqs } from "./local-sqs/server";
+import type { LocalSqs } from "./local-sqs/server";
 import { createLogger } from "./log";
 import { SqsClient } from "./sqs/client";
 import { WorkerSender } from "./sqs/remote-sender";
@@ -45,6 +45,8 @@ export async function serve(config: Config, env: Record<string, string | undefin
   let local: LocalSqs | undefined;
   if (config.local) {
     // The embedded SQS-compatible server on a free loopback port; its queues live beside the spool.
+    // Loaded only when asked for, so the plain daemon starts without it.
+    const { startLocalSqs } = await import("./local-sqs/server");
     local = startLocalSqs({
       port: 0,
       host: "127.0.0.1",
@@ -143,6 +145,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return;
     }
     case "local-sqs": {
+      const { startLocalSqs } = await import("./local-sqs/server");
       const server = startLocalSqs({ ...cmd.options, log: (line) => process.stderr.write(`${line}\n`) });
       console.error(`sqs-accelerator ${VERSION} local-sqs listening on ${server.url} data=${cmd.options.data ?? "none (in memory)"}`);
       const stop = async () => {

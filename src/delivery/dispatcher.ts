@@ -51,6 +51,8 @@ interface Pending {
   bytes: number;
   /** Already taken into a batch while still in `ready` (FIFO lanes take from the middle). */
   taken?: boolean;
+  /** Its last attempt failed as a whole request: retry early once the lane works again. */
+  outage?: boolean;
 }
 
 interface Lane {
@@ -386,16 +388,18 @@ export class DeliveryEngine implements Dispatcher {
       this.remember({ ...this.statusOf(p, "sent"), sqsMessageId: messageId });
     }
     this.counters.sent += items.length;
+    if (lane.delayed.some((p) => p.outage)) this.wake(lane, true);
     this.deps.spool.delivered(items.map((i) => i.p.env.id));
     this.deps.log.info("sent", { queue: lane.queue, count: items.length, ids: items.map((i) => i.p.env.id).join(",") });
   }
 
   private failAll(lane: Lane, batch: Pending[], error: SqsError): void {
     if (isMissingQueue(error.code)) this.deps.sqs.forgetQueue(lane.creds, lane.queue);
-    for (const p of batch) this.failed(lane, p, error);
+    for (const p of batch) this.failed(lane, p, error, true);
   }
 
-  private failed(lane: Lane, p: Pending, error: SqsError): void {
+  /** `wholeRequest`: the request failed (outage, throttling), not this entry alone. */
+  private failed(lane: Lane, p: Pending, error: SqsError, wholeRequest = false): void {
     if (this.stopped) return; // the row stays in the spool for the next start
     p.attempts++;
     const now = this.now();
@@ -421,6 +425,7 @@ export class DeliveryEngine implements Dispatcher {
     this.deps.spool.attempted(p.env.id, p.attempts);
     this.counters.retried++;
     p.retryAt = now + d.delayMs;
+    p.outage = wholeRequest;
     lane.delayed.push(p);
     this.deps.log.debug("retry", { id: p.env.id, queue: lane.queue, code: error.code, attempt: p.attempts, delay_ms: d.delayMs });
     this.wakeAt(lane, p.retryAt);
@@ -435,15 +440,19 @@ export class DeliveryEngine implements Dispatcher {
     lane.timer = setTimeout(() => this.wake(lane), Math.max(0, at - this.now()));
   }
 
-  /** Moves due retries back to the front of the lane, in their original order. */
-  private wake(lane: Lane): void {
+  /**
+   * Moves due retries back to the front of the lane, in their original order. With `outageOver`,
+   * retries of whole failed requests are due too: SQS just took a message on this lane. (Entries
+   * SQS refused one by one keep their backoff, so a stubborn entry cannot spin.)
+   */
+  private wake(lane: Lane, outageOver = false): void {
     lane.timer = undefined;
     const now = this.now();
     const due: Pending[] = [];
     const later: Pending[] = [];
     let next = Number.POSITIVE_INFINITY;
     for (const p of lane.delayed) {
-      if (p.retryAt <= now || this.draining) due.push(p);
+      if (p.retryAt <= now || this.draining || (outageOver && p.outage)) due.push(p);
       else {
         later.push(p);
         if (p.retryAt < next) next = p.retryAt;

@@ -1,7 +1,6 @@
 // Message actions: send (FIFO dedup and sequence numbers), receive (long polling, FIFO group order,
 // dead-letter redrive), delete and change visibility, one at a time or in batches of up to 10.
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
-import { randomBytes, randomUUID } from "node:crypto";
 import { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES } from "../sqs/limits";
 import { md5OfAttributes } from "../sqs/md5";
 import type { MessageAttributes } from "../sqs/types";
@@ -52,7 +51,7 @@ function enqueue(ctx: ActionContext, queue: QueueRecord, m: PreparedMessage): En
   }
   if (ctx.store.storedBytes + m.bytes > ctx.limits.maxStoredBytes)
     throw fault.overLimit(`local-sqs stores at most ${ctx.limits.maxStoredBytes} bytes of messages; delete or purge some first.`);
-  const messageId = randomUUID();
+  const messageId = crypto.randomUUID();
   if (queue.fifo) {
     const current = ctx.store.queue(queue.name) ?? queue;
     const next = { ...current, seq: current.seq + 1 };
@@ -191,7 +190,7 @@ function receiveOnce(ctx: ActionContext, queue: QueueRecord, max: number, visibi
       moved++;
       return false;
     }
-    const nonce = randomBytes(16).toString("hex");
+    const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex");
     const visibleAt = now + visibilitySec * 1000;
     ctx.store.markReceived(row.id, visibleAt, now, nonce);
     taken.add(row.id);

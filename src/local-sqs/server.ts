@@ -1,7 +1,6 @@
 // local-sqs: an SQS-compatible endpoint (AWS JSON 1.0 over Bun.serve) with state in bun:sqlite.
 // Routing is by `X-Amz-Target: AmazonSQS.<Action>`; any SigV4 credentials are accepted (none is refused).
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-making-api-requests-json.html
-import { randomUUID } from "node:crypto";
 import { type Action, type ActionContext, DELETED_NAME_WAIT_MS } from "./context";
 import { fault, faultResponse, SqsFault } from "./errors";
 import { messageActions } from "./message-actions";
@@ -161,7 +160,7 @@ export function startLocalSqs(opts: LocalSqsOptions): LocalSqs {
   }
 
   async function handle(req: Request): Promise<Response> {
-    const requestId = randomUUID();
+    const requestId = crypto.randomUUID();
     const started = performance.now();
     let action = "-";
     let res: Response;

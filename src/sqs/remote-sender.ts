@@ -48,30 +48,36 @@ const WORKER_SPEC = import.meta.url.includes("$bunfs") ? "./sqs/send-worker.ts" 
 type Call = { op: "send" | "batch"; creds: Credentials; url: string; entries: SendEntry[]; resolve: (r: SenderReply) => void };
 
 export class WorkerSender implements Sender {
-  private readonly worker: Worker;
+  private worker?: Worker;
   private next = 1;
   private readonly waiting = new Map<number, Call>();
   /** Set if the worker cannot run: sends then happen on this thread, as without a worker. */
   private fallback?: SqsClient;
 
-  constructor(private readonly options: Omit<SqsClientOptions, "fetch">) {
-    this.worker = new Worker(WORKER_SPEC);
-    this.worker.onerror = (event) => {
+  constructor(private readonly options: Omit<SqsClientOptions, "fetch">) {}
+
+  /** Started on the first send, so it costs nothing at startup. */
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(WORKER_SPEC);
+    this.worker = worker;
+    worker.onerror = (event) => {
       console.error(`sqs-accelerator: sender thread failed (${event.message}); sending from the main thread`);
       this.fallback ??= new SqsClient(this.options);
       const calls = [...this.waiting.values()];
       this.waiting.clear();
       for (const c of calls) void this.direct(c).then(c.resolve);
     };
-    this.worker.onmessage = (event: MessageEvent<SenderReply>) => {
+    worker.onmessage = (event: MessageEvent<SenderReply>) => {
       const w = this.waiting.get(event.data.id);
       if (!w) return;
       this.waiting.delete(event.data.id);
       w.resolve(event.data);
     };
-    this.worker.postMessage({ op: "init", options } satisfies SenderRequest);
+    worker.postMessage({ op: "init", options: this.options } satisfies SenderRequest);
     // The worker must not keep the process alive on its own.
-    (this.worker as unknown as { unref(): void }).unref();
+    (worker as unknown as { unref(): void }).unref();
+    return worker;
   }
 
   private call(op: "send" | "batch", creds: Credentials, url: string, entries: SendEntry[]): Promise<SenderReply> {
@@ -101,7 +107,7 @@ export class WorkerSender implements Sender {
           resolve(r);
         },
       });
-      this.worker.postMessage({ op, id, creds, url, entries } satisfies SenderRequest);
+      this.started().postMessage({ op, id, creds, url, entries } satisfies SenderRequest);
     });
   }
 
@@ -130,6 +136,6 @@ export class WorkerSender implements Sender {
   }
 
   close(): void {
-    this.worker.terminate();
+    this.worker?.terminate();
   }
 }
