@@ -73,8 +73,8 @@ interface Lane {
 }
 
 const RECENT_LIMIT = 100_000;
-const WINDOW_MESSAGES = 5_000;
-const WINDOW_BYTES = 16 * 1024 * 1024;
+const WINDOW_MESSAGES = 2_000;
+const WINDOW_BYTES = 8 * 1024 * 1024;
 const PAGE = 1_000;
 const RECENT_MS = 60 * 60 * 1000;
 
