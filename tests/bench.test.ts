@@ -1,29 +1,20 @@
 // Smoke test of the benchmark harness: `scripts/bench --quick` runs, writes a row per contender with numbers, and
 // the moto spot check finds every acknowledged message. It asserts nothing about speed.
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { cleanEnv, ensureBinary, ROOT } from "./helpers";
 
-const ROOT = join(import.meta.dir, "..");
-const BIN = join(ROOT, "dist", "sqs-accelerator");
 const out = mkdtempSync(join(tmpdir(), "sqsacc-bench-test-"));
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-/** Environment for children without any AWS_* / SQS_ACCELERATOR_* settings of the machine running the tests. */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(AWS_|SQS_ACCELERATOR_)/.test(k)) env[k] = v;
+/** The children get Bun and the project's tools on PATH, and none of the machine's AWS settings. */
+function benchEnv(): Record<string, string> {
+  const env = cleanEnv();
   env.PATH = `${dirname(process.execPath)}:${join(ROOT, "node_modules", ".bin")}:${env.PATH ?? ""}`;
   return env;
-}
-
-function ensureBinary(): void {
-  if (existsSync(BIN)) return;
-  const r = Bun.spawnSync([process.execPath, "scripts/build.ts"], { cwd: ROOT, env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0 || !existsSync(BIN))
-    throw new Error(`bun scripts/build.ts failed (exit ${r.exitCode}):\n${r.stderr.toString().slice(-4000)}`);
 }
 
 interface Row {
@@ -44,7 +35,7 @@ test(
     ensureBinary();
     const proc = Bun.spawn([join(ROOT, "scripts", "bench"), "--quick", "--out", out], {
       cwd: ROOT,
-      env: cleanEnv(),
+      env: benchEnv(),
       stdout: "pipe",
       stderr: "pipe",
     });
