@@ -52,7 +52,15 @@ export function createApp(deps: AppDeps) {
         }
         return errorResponse(request, err);
       })
-      .use(opsRoutes({ dispatcher: deps.dispatcher, version: deps.version ?? VERSION, startedAt: deps.startedAt ?? now(), now }))
+      .use(
+        opsRoutes({
+          dispatcher: deps.dispatcher,
+          version: deps.version ?? VERSION,
+          startedAt: deps.startedAt ?? now(),
+          now,
+          local: deps.defaultCredentials !== undefined,
+        }),
+      )
       .use(queueRoutes({ config: deps.config, sqs: deps.sqs, dispatcher: deps.dispatcher, credentialsOf, now }))
       .use(deadLetterRoutes({ dispatcher: deps.dispatcher, credentialsOf }))
   );

@@ -14,13 +14,17 @@ export interface OpsDeps {
   version: string;
   startedAt: number;
   now: () => number;
+  /** --local: the upstream is the embedded SQS-compatible server. */
+  local?: boolean;
 }
 
-export const opsRoutes = ({ dispatcher, version, startedAt, now }: OpsDeps) =>
+export const opsRoutes = ({ dispatcher, version, startedAt, now, local = false }: OpsDeps) =>
   new Elysia({ name: "ops" })
     .get("/", ({ request }) => {
       const base = new URL(request.url).origin;
-      return respond(request, 200, { name: "sqs-accelerator", version, routes: routeDocs(base) }, () => HomePage({ version, base }));
+      return respond(request, 200, { name: "sqs-accelerator", version, local, routes: routeDocs(base) }, () =>
+        HomePage({ version, base, local }),
+      );
     })
     .get("/health", ({ request }) => {
       const h = dispatcher.health();

@@ -62,7 +62,7 @@ export function routeDocs(base: string): RouteDoc[] {
   ];
 }
 
-export function HomePage({ version, base }: { version: string; base: string }) {
+export function HomePage({ version, base, local = false }: { version: string; base: string; local?: boolean }) {
   return (
     <Layout title="Home">
       <h1>SQS Accelerator</h1>
@@ -70,6 +70,14 @@ export function HomePage({ version, base }: { version: string; base: string }) {
         A local daemon that puts messages on Amazon SQS for your web app. POST a message here and get <code>202 Accepted</code> at once; the
         accelerator delivers it to SQS in the background, batched and retried.
       </p>
+      {local ? (
+        <p class="ok">
+          Local mode: messages go to the SQS-compatible server built into this binary, not to AWS. No credentials are needed (any are
+          accepted).
+        </p>
+      ) : (
+        ""
+      )}
       <p>
         Credentials: HTTP Basic auth with your AWS access key id as user name and secret access key as password (an optional{" "}
         <code>X-Amz-Security-Token</code> header carries a session token). The secret is never written to disk. Answers are HTML for

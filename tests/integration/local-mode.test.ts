@@ -77,6 +77,8 @@ describe("embedded SQS-compatible server", () => {
     );
     const info = (await (await fetch(`${url}/queues/newcomer`)).json()) as { attributes: Record<string, string> };
     expect(info.attributes.ApproximateNumberOfMessages).toBe("1");
+    const home = await (await fetch(`${url}/`, { headers: { accept: "text/html" } })).text();
+    expect(home).toContain("Local mode");
     const page = await fetch(`${url}/queues`, { headers: { accept: "text/html" } });
     expect(await page.text()).toContain('<a href="/queues/newcomer">newcomer</a>');
   });
