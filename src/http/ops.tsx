@@ -47,6 +47,9 @@ export const opsRoutes = ({ dispatcher, version, startedAt, now, local = false }
     })
     .get("/messages/:id", ({ request, params }) => {
       const status = dispatcher.status(params.id);
-      if (!status) throw notFound(`No message ${params.id} is known here (outcomes are kept for an hour).`);
+      if (!status)
+        throw notFound(
+          `No message ${params.id} is known here (the newest 10,000 outcomes are kept, for up to an hour; dead letters until discarded).`,
+        );
       return respond(request, 200, status, () => MessagePage({ status }));
     });
