@@ -251,7 +251,7 @@ export class DeliveryEngine implements Dispatcher {
         timerAt: 0,
       };
       this.lanes.set(key, lane);
-    } else if (creds.sessionToken !== lane.creds.sessionToken) lane.creds = creds;
+    }
     return lane;
   }
 
@@ -275,7 +275,11 @@ export class DeliveryEngine implements Dispatcher {
       for (let k = 0; k < lanes.length && this.inflight < maxInflight; k++) {
         const lane = lanes[(this.rr + k) % lanes.length]!;
         const waiting = lane.retries.length + lane.ready.length - lane.head;
-        if (waiting === 0) continue;
+        if (waiting === 0) {
+          // An idle lane is forgotten, so lanes do not pile up over many (credentials, queue) pairs.
+          if (lane.inflight === 0 && lane.delayed.length === 0 && !lane.timer) this.lanes.delete(lane.key);
+          continue;
+        }
         if (lingerMs > 0 && !this.draining && waiting < this.deps.options.maxBatch) {
           const age = this.now() - (lane.retries[0] ?? lane.ready[lane.head])!.env.acceptedAt;
           if (age < lingerMs) {

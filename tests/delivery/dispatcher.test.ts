@@ -61,6 +61,8 @@ describe("delivery engine", () => {
     expect(sends.length).toBeLessThan(20);
     expect(Math.max(...sends.map((r) => r.entries))).toBe(10);
     expect(engine.stats().averageBatchSize).toBeGreaterThan(4);
+    // Once idle, the lane is forgotten (lanes must not pile up over many credentials × queues).
+    await waitFor(() => (engine as unknown as { lanes: Map<string, unknown> }).lanes.size === 0, 5_000, "idle lane dropped");
   });
 
   test("--max-batch 1 sends one SendMessage per message", async () => {
