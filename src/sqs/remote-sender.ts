@@ -43,7 +43,9 @@ const revive = (e: PlainError) => new SqsError(e.code, e.message, e.status, e.se
  * Where the worker's code is: inside a compiled binary, entry points are named relative to their
  * common folder, src/ (scripts/build.ts adds this one); from source, relative to this file.
  */
-const WORKER_SPEC = import.meta.url.includes("$bunfs") ? "./sqs/send-worker.ts" : new URL("./send-worker.ts", import.meta.url).href;
+declare const SQS_ACCELERATOR_COMPILED: boolean | undefined;
+const compiled = typeof SQS_ACCELERATOR_COMPILED !== "undefined" && SQS_ACCELERATOR_COMPILED;
+const WORKER_SPEC = compiled ? "./sqs/send-worker.ts" : new URL("./send-worker.ts", import.meta.url).href;
 
 type Call = { op: "send" | "batch"; creds: Credentials; url: string; entries: SendEntry[]; resolve: (r: SenderReply) => void };
 

@@ -351,5 +351,7 @@ describe("the compiled binary against moto", () => {
         .split("\n")
         .filter((l) => /^\S+ error /.test(l)),
     ).toEqual([]);
+    // The sends went out from the sender thread bundled into the binary, not from the fallback.
+    expect(daemon!.stderr()).not.toContain("sender thread failed");
   });
 });
