@@ -8,6 +8,7 @@ import { isFifoName } from "../sqs/limits";
 import type { Sender } from "../sqs/remote-sender";
 import type { Credentials } from "../sqs/types";
 import { pickBatch } from "./batch";
+import { RecentMap } from "./recent";
 import { decide, type RetryPolicy } from "./retry";
 import type { DeadFilter, DeadLetter, Spool, SpooledRow } from "./spool";
 import { LatencyWindow } from "./stats";
@@ -73,10 +74,11 @@ interface Lane {
 }
 
 /**
- * Outcomes of sent messages kept for /messages/ID: the newest 10,000, for at most an hour. (Dead
- * letters stay findable in the spool.) 100,000 cost ~110 MiB of peak RSS and longer GC pauses.
+ * Outcomes of sent messages kept for /messages/ID: at least the newest 10,000 (at most 20,000),
+ * for at most an hour. (Dead letters stay findable in the spool.) Keeping 100,000 cost ~110 MiB
+ * of peak RSS and longer GC pauses.
  */
-const RECENT_LIMIT = 10_000;
+const RECENT_GENERATION = 10_000;
 const WINDOW_MESSAGES = 2_000;
 const WINDOW_BYTES = 8 * 1024 * 1024;
 const PAGE = 1_000;
@@ -85,7 +87,7 @@ const RECENT_MS = 60 * 60 * 1000;
 export class DeliveryEngine implements Dispatcher {
   private readonly lanes = new Map<string, Lane>();
   private readonly live = new Map<string, Pending>();
-  private readonly recent = new Map<string, MessageStatus>();
+  private readonly recent = new RecentMap<MessageStatus>(RECENT_GENERATION);
   /** Spooled rows whose credentials no request has presented yet, by access key id. */
   private readonly waiting = new Map<string, SpooledRow[]>();
   private waitingCount = 0;
@@ -397,7 +399,7 @@ export class DeliveryEngine implements Dispatcher {
     }
     this.counters.sent += items.length;
     if (lane.delayed.some((p) => p.outage)) this.wake(lane, true);
-    this.deps.spool.delivered(items.map((i) => i.p.env.id));
+    this.deps.spool.delivered(items.map((i) => i.p.env));
     this.deps.log.info("sent", { queue: lane.queue, count: items.length, ids: items.map((i) => i.p.env.id).join(",") });
   }
 
@@ -490,10 +492,6 @@ export class DeliveryEngine implements Dispatcher {
 
   private remember(s: MessageStatus): void {
     this.recent.set(s.id, s);
-    if (this.recent.size > RECENT_LIMIT) {
-      const oldest = this.recent.keys().next().value;
-      if (oldest !== undefined) this.recent.delete(oldest);
-    }
   }
 
   status(id: string): MessageStatus | undefined {

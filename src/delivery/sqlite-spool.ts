@@ -69,7 +69,9 @@ export class SqliteSpool implements Spool {
   private readonly db: Database;
   private pending: Envelope[] = [];
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
-  private toDelete: string[] = [];
+  /** Delivered rows to delete, by seq (by id for the rare row whose seq is not known). */
+  private toDelete: number[] = [];
+  private toDeleteById: string[] = [];
   private attempts = new Map<string, number>();
   private toBury: Array<{ envelope: Envelope; reason: string; attempts: number; at: number }> = [];
   private flushQueued = false;
@@ -80,6 +82,7 @@ export class SqliteSpool implements Spool {
   private closed = false;
   private readonly insert: Statement;
   private readonly remove: Statement;
+  private readonly removeSeq: Statement;
   private readonly setAttempts: Statement;
   private readonly bury: Statement;
   private readonly commitTx: () => void;
@@ -89,15 +92,28 @@ export class SqliteSpool implements Spool {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.path = join(dir, SPOOL_FILE);
     this.db = new Database(this.path, { create: true, strict: true });
-    this.db.exec("PRAGMA journal_mode = WAL");
+    // One process owns the spool: exclusive locking keeps a second accelerator (or `replay`) from
+    // sharing it, and lets WAL work without its shared-memory index (cheaper commits). It must be
+    // set before WAL mode is entered; the lock itself is taken by the write transaction below.
+    this.db.exec("PRAGMA locking_mode = EXCLUSIVE");
+    this.db.exec("PRAGMA busy_timeout = 1000");
+    try {
+      this.db.exec("PRAGMA journal_mode = WAL");
+      this.db.exec("BEGIN IMMEDIATE; COMMIT");
+    } catch (err) {
+      this.db.close();
+      if (/locked|busy/i.test((err as Error).message))
+        throw new Error(`${this.path} is in use by another process (another sqs-accelerator, or a running replay)`);
+      throw err;
+    }
     // WAL + NORMAL: a commit survives a process crash; FULL also fsyncs each commit (power loss).
     this.db.exec(`PRAGMA synchronous = ${opts.fsync === "always" ? "FULL" : "NORMAL"}`);
-    this.db.exec("PRAGMA busy_timeout = 5000");
     this.db.exec(SCHEMA);
     this.insert = this.db.prepare(
-      "INSERT OR IGNORE INTO messages (id, queue, akid, body, params, bytes, accepted_at) VALUES ($id, $queue, $akid, $body, $params, $bytes, $accepted_at)",
+      "INSERT OR IGNORE INTO messages (id, queue, akid, body, params, bytes, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     this.remove = this.db.prepare("DELETE FROM messages WHERE id = ?");
+    this.removeSeq = this.db.prepare("DELETE FROM messages WHERE seq = ?");
     this.setAttempts = this.db.prepare("UPDATE messages SET attempts = ? WHERE id = ?");
     this.bury = this.db.prepare(
       `INSERT OR REPLACE INTO dead (id, queue, akid, body, params, bytes, accepted_at, attempts, reason, died_at)
@@ -105,15 +121,7 @@ export class SqliteSpool implements Spool {
     );
     this.commitTx = this.db.transaction(() => {
       for (const m of this.pending) {
-        const r = this.insert.run({
-          id: m.id,
-          queue: m.queue,
-          akid: m.creds.accessKeyId,
-          body: m.entry.MessageBody,
-          params: paramsOf(m.entry),
-          bytes: m.bytes,
-          accepted_at: m.acceptedAt,
-        });
+        const r = this.insert.run(m.id, m.queue, m.creds.accessKeyId, m.entry.MessageBody, paramsOf(m.entry), m.bytes, m.acceptedAt);
         if (r.changes > 0) m.seq = Number(r.lastInsertRowid);
       }
       for (const d of this.toBury) {
@@ -132,7 +140,8 @@ export class SqliteSpool implements Spool {
         this.remove.run(d.envelope.id);
       }
       for (const [id, n] of this.attempts) this.setAttempts.run(n, id);
-      for (const id of this.toDelete) this.remove.run(id);
+      for (const seq of this.toDelete) this.removeSeq.run(seq);
+      for (const id of this.toDeleteById) this.remove.run(id);
     });
     this.afterStmt = this.db.prepare("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?");
     for (const r of this.db.query("SELECT id, bytes FROM messages").all() as Array<{ id: string; bytes: number }>) {
@@ -178,7 +187,14 @@ export class SqliteSpool implements Spool {
       clearTimeout(this.lazyTimer);
       this.lazyTimer = undefined;
     }
-    if (this.pending.length === 0 && this.toDelete.length === 0 && this.toBury.length === 0 && this.attempts.size === 0) return;
+    if (
+      this.pending.length === 0 &&
+      this.toDelete.length === 0 &&
+      this.toDeleteById.length === 0 &&
+      this.toBury.length === 0 &&
+      this.attempts.size === 0
+    )
+      return;
     const waiters = this.waiters;
     try {
       this.commitTx();
@@ -191,26 +207,32 @@ export class SqliteSpool implements Spool {
     }
     this.pending = [];
     this.toDelete = [];
+    this.toDeleteById = [];
     this.toBury = [];
     this.attempts.clear();
     this.waiters = [];
     for (const w of waiters) w.resolve();
   }
 
-  delivered(ids: string[]): void {
-    for (const id of ids) this.toDelete.push(id);
-    this.releaseBytes(ids);
+  delivered(messages: ReadonlyArray<Pick<Envelope, "id" | "seq">>): void {
+    for (const m of messages) {
+      if (m.seq !== undefined) this.toDelete.push(m.seq);
+      else this.toDeleteById.push(m.id);
+      this.releaseOne(m.id);
+    }
     this.scheduleLazy();
   }
 
-  private releaseBytes(ids: string[]): void {
-    for (const id of ids) {
-      const n = this.sizes.get(id);
-      if (n !== undefined) {
-        this.held -= n;
-        this.sizes.delete(id);
-      }
+  private releaseOne(id: string): void {
+    const n = this.sizes.get(id);
+    if (n !== undefined) {
+      this.held -= n;
+      this.sizes.delete(id);
     }
+  }
+
+  private releaseBytes(ids: string[]): void {
+    for (const id of ids) this.releaseOne(id);
   }
 
   attempted(id: string, attempts: number): void {
@@ -290,7 +312,9 @@ export class SqliteSpool implements Spool {
     this.flush();
     this.closed = true;
     this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    this.db.close();
+    // Finalized first, so closing releases the exclusive lock now rather than when they are collected.
+    for (const st of [this.insert, this.remove, this.removeSeq, this.setAttempts, this.bury, this.afterStmt]) st.finalize();
+    this.db.close(true);
   }
 }
 

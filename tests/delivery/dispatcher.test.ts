@@ -1,5 +1,7 @@
 // The delivery engine against a fault-injecting SQS stand-in: every accepted message ends sent or dead.
 import { afterEach, describe, expect, test } from "bun:test";
+import { copyFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { DeliveryEngine, type EngineOptions } from "../../src/delivery/dispatcher";
 import { MemorySpool, type Spool } from "../../src/delivery/spool";
 import { SqliteSpool } from "../../src/delivery/sqlite-spool";
@@ -245,9 +247,15 @@ describe("delivery engine", () => {
     );
     fake.createQueue("q");
     const ids = await acceptAll(first, [envelope("q", "survives"), envelope("q", "me too")]);
-    const onDisk = new SqliteSpool(dir.path, { fsync: "normal" });
+    // The spool is locked by its owner, so a copy of its files (database and WAL) is read instead.
+    const copy = tempDir();
+    cleanups.push(copy.remove);
+    for (const f of readdirSync(dir.path)) if (f.startsWith("spool.sqlite")) copyFileSync(join(dir.path, f), join(copy.path, f));
+    const onDisk = new SqliteSpool(copy.path, { fsync: "normal" });
     expect(onDisk.loadAfter(0, 10).map((r) => r.envelope.id)).toEqual(ids);
     onDisk.close();
+    // …and a second owner is refused while the first has it open.
+    expect(() => new SqliteSpool(dir.path, { fsync: "normal" })).toThrow(/in use by another process/);
     await first.stop({ drainMs: 50 });
     engine = undefined;
 
