@@ -270,7 +270,7 @@ export class DeliveryEngine implements Dispatcher {
   private pump(): void {
     if (this.halted) return;
     if (this.paged) this.refill();
-    const { maxInflight, lingerMs } = this.deps.options;
+    const { maxInflight, lingerMs, maxBatch } = this.deps.options;
     while (this.inflight < maxInflight) {
       const lanes = [...this.lanes.values()];
       let sent = false;
@@ -282,7 +282,7 @@ export class DeliveryEngine implements Dispatcher {
           if (lane.inflight === 0 && lane.delayed.length === 0 && !lane.timer) this.lanes.delete(lane.key);
           continue;
         }
-        if (lingerMs > 0 && !this.draining && waiting < this.deps.options.maxBatch) {
+        if (lingerMs > 0 && !this.draining && waiting < maxBatch) {
           const age = this.now() - (lane.retries[0] ?? lane.ready[lane.head])!.env.acceptedAt;
           if (age < lingerMs) {
             this.wakeAt(lane, this.now() + (lingerMs - age));
@@ -399,7 +399,7 @@ export class DeliveryEngine implements Dispatcher {
     }
     this.counters.sent += items.length;
     if (lane.delayed.some((p) => p.outage)) this.wake(lane, true);
-    this.deps.spool.delivered(items.map((i) => i.p.env));
+    this.deps.spool.delivered(items.map((i) => i.p.env.id));
     this.deps.log.info("sent", { queue: lane.queue, count: items.length, ids: items.map((i) => i.p.env.id).join(",") });
   }
 

@@ -32,8 +32,8 @@ export interface Spool {
   readonly durable: boolean;
   /** Resolves when the messages are stored as durably as this spool promises; sets each one's `seq`. */
   append(messages: Envelope[]): Promise<void>;
-  /** SQS confirmed these: forget them (by their spool `seq` when they have one). */
-  delivered(messages: ReadonlyArray<Pick<Envelope, "id" | "seq">>): void;
+  /** SQS confirmed these: forget them. */
+  delivered(ids: string[]): void;
   /** A failed attempt that will be retried: remember the count across restarts. */
   attempted(id: string, attempts: number): void;
   /** Permanently undeliverable: keep them as dead letters. */
@@ -69,8 +69,8 @@ export class MemorySpool implements Spool {
       this.held += m.bytes;
     }
   }
-  delivered(messages: ReadonlyArray<Pick<Envelope, "id" | "seq">>): void {
-    for (const m of messages) this.release(m.id);
+  delivered(ids: string[]): void {
+    for (const id of ids) this.release(id);
   }
   attempted(): void {}
   dead(rows: Array<{ envelope: Envelope; reason: string; attempts: number }>): void {

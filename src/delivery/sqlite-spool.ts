@@ -23,10 +23,13 @@ interface DeadRow extends Row {
   died_at: number;
 }
 
+// `seq` is assigned by the spool (one counter, in accept order) and every statement on `messages`
+// goes by it; ids are looked up in memory. No AUTOINCREMENT and no index on id: each would add a
+// page to every commit. (Spools made before this had both; they keep working as they are.)
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
   queue TEXT NOT NULL,
   akid TEXT NOT NULL,
   body TEXT NOT NULL,
@@ -68,21 +71,21 @@ export class SqliteSpool implements Spool {
   readonly path: string;
   private readonly db: Database;
   private pending: Envelope[] = [];
+  /** Every undelivered message in the spool: its seq and size (bytes() and count() need no query). */
+  private readonly rows = new Map<string, { seq: number; bytes: number }>();
+  private lastSeq = 0;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
-  /** Delivered rows to delete, by seq (by id for the rare row whose seq is not known). */
+  /** Delivered rows to delete, by seq. */
   private toDelete: number[] = [];
-  private toDeleteById: string[] = [];
-  private attempts = new Map<string, number>();
-  private toBury: Array<{ envelope: Envelope; reason: string; attempts: number; at: number }> = [];
+  /** Attempt counts to store, by seq. */
+  private attempts = new Map<number, number>();
+  private toBury: Array<{ envelope: Envelope; reason: string; attempts: number; at: number; seq: number | undefined }> = [];
   private flushQueued = false;
   private lazyTimer?: ReturnType<typeof setTimeout>;
   private held = 0;
-  /** Size of each undelivered message, so bytes() stays exact without a query. */
-  private readonly sizes = new Map<string, number>();
   private closed = false;
   private readonly insert: Statement;
   private readonly remove: Statement;
-  private readonly removeSeq: Statement;
   private readonly setAttempts: Statement;
   private readonly bury: Statement;
   private readonly commitTx: () => void;
@@ -97,6 +100,9 @@ export class SqliteSpool implements Spool {
     // set before WAL mode is entered; the lock itself is taken by the write transaction below.
     this.db.exec("PRAGMA locking_mode = EXCLUSIVE");
     this.db.exec("PRAGMA busy_timeout = 1000");
+    // For a new file only (a WAL database keeps its page size): 16 KiB pages write a group commit in
+    // fewer WAL frames than 4 KiB ones (spool CPU per message about halved in a micro-benchmark).
+    this.db.exec("PRAGMA page_size = 16384");
     try {
       this.db.exec("PRAGMA journal_mode = WAL");
       this.db.exec("BEGIN IMMEDIATE; COMMIT");
@@ -110,20 +116,17 @@ export class SqliteSpool implements Spool {
     this.db.exec(`PRAGMA synchronous = ${opts.fsync === "always" ? "FULL" : "NORMAL"}`);
     this.db.exec(SCHEMA);
     this.insert = this.db.prepare(
-      "INSERT OR IGNORE INTO messages (id, queue, akid, body, params, bytes, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO messages (seq, id, queue, akid, body, params, bytes, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
-    this.remove = this.db.prepare("DELETE FROM messages WHERE id = ?");
-    this.removeSeq = this.db.prepare("DELETE FROM messages WHERE seq = ?");
-    this.setAttempts = this.db.prepare("UPDATE messages SET attempts = ? WHERE id = ?");
+    this.remove = this.db.prepare("DELETE FROM messages WHERE seq = ?");
+    this.setAttempts = this.db.prepare("UPDATE messages SET attempts = ? WHERE seq = ?");
     this.bury = this.db.prepare(
       `INSERT OR REPLACE INTO dead (id, queue, akid, body, params, bytes, accepted_at, attempts, reason, died_at)
        VALUES ($id, $queue, $akid, $body, $params, $bytes, $accepted_at, $attempts, $reason, $died_at)`,
     );
     this.commitTx = this.db.transaction(() => {
-      for (const m of this.pending) {
-        const r = this.insert.run(m.id, m.queue, m.creds.accessKeyId, m.entry.MessageBody, paramsOf(m.entry), m.bytes, m.acceptedAt);
-        if (r.changes > 0) m.seq = Number(r.lastInsertRowid);
-      }
+      for (const m of this.pending)
+        this.insert.run(m.seq!, m.id, m.queue, m.creds.accessKeyId, m.entry.MessageBody, paramsOf(m.entry), m.bytes, m.acceptedAt);
       for (const d of this.toBury) {
         this.bury.run({
           id: d.envelope.id,
@@ -137,16 +140,23 @@ export class SqliteSpool implements Spool {
           reason: d.reason,
           died_at: d.at,
         });
-        this.remove.run(d.envelope.id);
+        if (d.seq !== undefined) this.remove.run(d.seq);
       }
-      for (const [id, n] of this.attempts) this.setAttempts.run(n, id);
-      for (const seq of this.toDelete) this.removeSeq.run(seq);
-      for (const id of this.toDeleteById) this.remove.run(id);
+      for (const [seq, n] of this.attempts) this.setAttempts.run(n, seq);
+      for (const seq of this.toDelete) this.remove.run(seq);
     });
     this.afterStmt = this.db.prepare("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?");
-    for (const r of this.db.query("SELECT id, bytes FROM messages").all() as Array<{ id: string; bytes: number }>) {
-      this.sizes.set(r.id, r.bytes);
+    this.loadIndex();
+  }
+
+  private loadIndex(): void {
+    this.rows.clear();
+    this.held = 0;
+    this.lastSeq = 0;
+    for (const r of this.db.query("SELECT seq, id, bytes FROM messages").all() as Array<{ seq: number; id: string; bytes: number }>) {
+      this.rows.set(r.id, { seq: r.seq, bytes: r.bytes });
       this.held += r.bytes;
+      if (r.seq > this.lastSeq) this.lastSeq = r.seq;
     }
   }
 
@@ -154,8 +164,9 @@ export class SqliteSpool implements Spool {
   append(messages: Envelope[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error("spool is closed"));
     for (const m of messages) {
+      m.seq = ++this.lastSeq;
       this.pending.push(m);
-      this.sizes.set(m.id, m.bytes);
+      this.rows.set(m.id, { seq: m.seq, bytes: m.bytes });
       this.held += m.bytes;
     }
     return new Promise((resolve, reject) => {
@@ -187,14 +198,7 @@ export class SqliteSpool implements Spool {
       clearTimeout(this.lazyTimer);
       this.lazyTimer = undefined;
     }
-    if (
-      this.pending.length === 0 &&
-      this.toDelete.length === 0 &&
-      this.toDeleteById.length === 0 &&
-      this.toBury.length === 0 &&
-      this.attempts.size === 0
-    )
-      return;
+    if (this.pending.length === 0 && this.toDelete.length === 0 && this.toBury.length === 0 && this.attempts.size === 0) return;
     const waiters = this.waiters;
     try {
       this.commitTx();
@@ -207,43 +211,43 @@ export class SqliteSpool implements Spool {
     }
     this.pending = [];
     this.toDelete = [];
-    this.toDeleteById = [];
     this.toBury = [];
     this.attempts.clear();
     this.waiters = [];
     for (const w of waiters) w.resolve();
   }
 
-  delivered(messages: ReadonlyArray<Pick<Envelope, "id" | "seq">>): void {
-    for (const m of messages) {
-      if (m.seq !== undefined) this.toDelete.push(m.seq);
-      else this.toDeleteById.push(m.id);
-      this.releaseOne(m.id);
+  delivered(ids: string[]): void {
+    for (const id of ids) {
+      const seq = this.release(id);
+      if (seq !== undefined) this.toDelete.push(seq);
     }
     this.scheduleLazy();
   }
 
-  private releaseOne(id: string): void {
-    const n = this.sizes.get(id);
-    if (n !== undefined) {
-      this.held -= n;
-      this.sizes.delete(id);
-    }
+  /** Forgets an undelivered message; returns its seq (undefined if the spool did not hold it). */
+  private release(id: string): number | undefined {
+    const row = this.rows.get(id);
+    if (row === undefined) return undefined;
+    this.held -= row.bytes;
+    this.rows.delete(id);
+    return row.seq;
   }
 
   private releaseBytes(ids: string[]): void {
-    for (const id of ids) this.releaseOne(id);
+    for (const id of ids) this.release(id);
   }
 
   attempted(id: string, attempts: number): void {
-    this.attempts.set(id, attempts);
+    const row = this.rows.get(id);
+    if (row === undefined) return;
+    this.attempts.set(row.seq, attempts);
     this.scheduleLazy();
   }
 
   dead(rows: Array<{ envelope: Envelope; reason: string; attempts: number }>): void {
     const at = Date.now();
-    for (const r of rows) this.toBury.push({ ...r, at });
-    this.releaseBytes(rows.map((r) => r.envelope.id));
+    for (const r of rows) this.toBury.push({ ...r, at, seq: this.release(r.envelope.id) });
     this.schedule();
   }
 
@@ -253,12 +257,15 @@ export class SqliteSpool implements Spool {
   }
 
   find(id: string): SpooledRow | undefined {
-    const row = this.db.query("SELECT * FROM messages WHERE id = ?").get(id) as Row | null;
+    const known = this.rows.get(id);
+    if (known === undefined) return undefined;
+    this.flush();
+    const row = this.db.query("SELECT * FROM messages WHERE seq = ?").get(known.seq) as Row | null;
     return row ? spooledRowOf(row) : undefined;
   }
 
   count(): number {
-    return this.sizes.size;
+    return this.rows.size;
   }
 
   listDead(opts: DeadFilter & { limit: number }): DeadLetter[] {
@@ -300,6 +307,7 @@ export class SqliteSpool implements Spool {
         .run(...args);
       return this.db.query(`DELETE FROM dead ${where}`).run(...args).changes;
     })();
+    this.loadIndex();
     return moved;
   }
 
@@ -313,7 +321,7 @@ export class SqliteSpool implements Spool {
     this.closed = true;
     this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     // Finalized first, so closing releases the exclusive lock now rather than when they are collected.
-    for (const st of [this.insert, this.remove, this.removeSeq, this.setAttempts, this.bury, this.afterStmt]) st.finalize();
+    for (const st of [this.insert, this.remove, this.setAttempts, this.bury, this.afterStmt]) st.finalize();
     this.db.close(true);
   }
 }

@@ -1,0 +1,114 @@
+// The durable spool on its own: rows keyed by seq, found by id, bookkeeping kept across a reopen, one owner.
+import { Database } from "bun:sqlite";
+import { afterEach, expect, test } from "bun:test";
+import { join } from "node:path";
+import { SPOOL_FILE, SqliteSpool } from "../../src/delivery/sqlite-spool";
+import type { Envelope } from "../../src/delivery/types";
+import { CREDS, tempDir } from "../helpers";
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function open(dir: string) {
+  const s = new SqliteSpool(dir, { fsync: "normal" });
+  cleanups.unshift(() => s.close());
+  return s;
+}
+
+const env = (id: string, body: string): Envelope => ({
+  id,
+  queue: "q",
+  creds: CREDS,
+  entry: { MessageBody: body, MessageAttributes: { k: { DataType: "String", StringValue: "v" } } },
+  bytes: body.length,
+  acceptedAt: 1_700_000_000_000,
+});
+
+test("append numbers rows in order; delivered, attempted and dead act on them by id; a reopen sees the result", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const a = new SqliteSpool(dir.path, { fsync: "normal" });
+  const msgs = ["m1", "m2", "m3", "m4"].map((id, i) => env(id, `body ${i} 😀`));
+  await a.append(msgs.slice(0, 2));
+  await a.append(msgs.slice(2));
+  expect(msgs.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+  expect(a.count()).toBe(4);
+  expect(a.bytes()).toBe(msgs.reduce((n, m) => n + m.bytes, 0));
+
+  a.delivered(["m1", "not-spooled"]);
+  a.attempted("m2", 3);
+  a.dead([{ envelope: msgs[2]!, reason: "gone", attempts: 5 }]);
+  expect(a.count()).toBe(2);
+  expect(a.bytes()).toBe(msgs[1]!.bytes + msgs[3]!.bytes);
+  expect(a.find("m1")).toBeUndefined();
+  expect(a.find("never-seen")).toBeUndefined();
+  const m2 = a.find("m2")!;
+  expect({ seq: m2.seq, attempts: m2.attempts, body: m2.envelope.entry.MessageBody, key: m2.accessKeyId }).toEqual({
+    seq: 2,
+    attempts: 3,
+    body: "body 1 😀",
+    key: CREDS.accessKeyId,
+  });
+  expect(m2.envelope.entry.MessageAttributes).toEqual({ k: { DataType: "String", StringValue: "v" } });
+  a.close();
+
+  const b = open(dir.path);
+  expect(b.loadAfter(0, 10).map((r) => [r.envelope.id, r.seq, r.attempts])).toEqual([
+    ["m2", 2, 3],
+    ["m4", 4, 0],
+  ]);
+  expect(b.loadAfter(2, 10).map((r) => r.envelope.id)).toEqual(["m4"]);
+  expect(b.count()).toBe(2);
+  expect(b.getDead("m3")).toMatchObject({ reason: "gone", attempts: 5, entry: { MessageBody: "body 2 😀" } });
+  // New rows continue after the highest seq on disk, so paging order stays accept order.
+  const more = env("m5", "five");
+  await b.append([more]);
+  expect(more.seq).toBe(5);
+});
+
+test("replay's requeue puts dead letters back where find and count see them", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const a = open(dir.path);
+  const m = env("d1", "dead body");
+  await a.append([m]);
+  a.dead([{ envelope: m, reason: "r", attempts: 1 }]);
+  expect(a.count()).toBe(0);
+  expect(a.requeueDead()).toBe(1);
+  expect(a.count()).toBe(1);
+  expect(a.find("d1")?.envelope.entry.MessageBody).toBe("dead body");
+  expect(a.getDead("d1")).toBeUndefined();
+});
+
+test("a spool has one owner: a second open is refused until the first closes", () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const a = new SqliteSpool(dir.path, { fsync: "normal" });
+  expect(() => new SqliteSpool(dir.path, { fsync: "normal" })).toThrow(/in use by another process/);
+  a.close();
+  open(dir.path);
+});
+
+test("a spool made by an earlier version (AUTOINCREMENT seq, UNIQUE id) keeps working", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const old = new Database(join(dir.path, SPOOL_FILE), { create: true, strict: true });
+  old.exec("PRAGMA journal_mode = WAL");
+  old.exec(`CREATE TABLE messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, queue TEXT NOT NULL,
+    akid TEXT NOT NULL, body TEXT NOT NULL, params TEXT NOT NULL, bytes INTEGER NOT NULL, accepted_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0)`);
+  old.run(
+    "INSERT INTO messages (id, queue, akid, body, params, bytes, accepted_at, attempts) VALUES ('old1', 'q', 'AKIDOLD', 'old body', '{}', 8, 1, 2)",
+  );
+  old.close();
+
+  const s = open(dir.path);
+  expect(s.loadAfter(0, 10).map((r) => [r.envelope.id, r.seq, r.attempts, r.accessKeyId])).toEqual([["old1", 1, 2, "AKIDOLD"]]);
+  const m = env("new1", "new body");
+  await s.append([m]);
+  expect(m.seq).toBe(2);
+  s.delivered(["old1"]);
+  expect(s.loadAfter(0, 10).map((r) => r.envelope.id)).toEqual(["new1"]);
+});
