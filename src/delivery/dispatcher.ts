@@ -399,7 +399,7 @@ export class DeliveryEngine implements Dispatcher {
     }
     this.counters.sent += items.length;
     if (lane.delayed.some((p) => p.outage)) this.wake(lane, true);
-    this.deps.spool.delivered(items.map((i) => i.p.env.id));
+    this.deps.spool.delivered(items.map((i) => i.p.env));
     this.deps.log.info("sent", { queue: lane.queue, count: items.length, ids: items.map((i) => i.p.env.id).join(",") });
   }
 
@@ -432,7 +432,7 @@ export class DeliveryEngine implements Dispatcher {
       return;
     }
     if (this.halted) return; // stays in the spool for the next start
-    this.deps.spool.attempted(p.env.id, p.attempts);
+    this.deps.spool.attempted(p.env, p.attempts);
     this.counters.retried++;
     p.retryAt = now + d.delayMs;
     p.outage = wholeRequest;

@@ -28,14 +28,17 @@ export interface DeadFilter {
   queue?: string;
 }
 
+/** A message the spool holds, as the engine names it back: its id, its place (`seq`) and its size. */
+export type SpoolRef = Pick<Envelope, "id" | "seq" | "bytes">;
+
 export interface Spool {
   readonly durable: boolean;
   /** Resolves when the messages are stored as durably as this spool promises; sets each one's `seq`. */
   append(messages: Envelope[]): Promise<void>;
   /** SQS confirmed these: forget them. */
-  delivered(ids: string[]): void;
+  delivered(messages: readonly SpoolRef[]): void;
   /** A failed attempt that will be retried: remember the count across restarts. */
-  attempted(id: string, attempts: number): void;
+  attempted(message: SpoolRef, attempts: number): void;
   /** Permanently undeliverable: keep them as dead letters. */
   dead(rows: Array<{ envelope: Envelope; reason: string; attempts: number }>): void;
   /** Undelivered messages in spool order after `seq` (the engine pages its window from here). */
@@ -69,8 +72,8 @@ export class MemorySpool implements Spool {
       this.held += m.bytes;
     }
   }
-  delivered(ids: string[]): void {
-    for (const id of ids) this.release(id);
+  delivered(messages: readonly SpoolRef[]): void {
+    for (const m of messages) this.release(m.id);
   }
   attempted(): void {}
   dead(rows: Array<{ envelope: Envelope; reason: string; attempts: number }>): void {

@@ -3,7 +3,7 @@ import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { SendEntry } from "../sqs/types";
-import type { DeadFilter, DeadLetter, Spool, SpooledRow } from "./spool";
+import type { DeadFilter, DeadLetter, Spool, SpooledRow, SpoolRef } from "./spool";
 import type { Envelope } from "./types";
 
 interface Row {
@@ -23,9 +23,9 @@ interface DeadRow extends Row {
   died_at: number;
 }
 
-// `seq` is assigned by the spool (one counter, in accept order) and every statement on `messages`
-// goes by it; ids are looked up in memory. No AUTOINCREMENT and no index on id: each would add a
-// page to every commit. (Spools made before this had both; they keep working as they are.)
+// `seq` is assigned by the spool (one counter, in accept order) and the engine's statements on
+// `messages` go by it; the index on id only serves GET /messages/ID. No AUTOINCREMENT: it adds a
+// page (sqlite_sequence) to every commit. (Older spools have it and a UNIQUE id; they keep working.)
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
   seq INTEGER PRIMARY KEY,
@@ -71,21 +71,25 @@ export class SqliteSpool implements Spool {
   readonly path: string;
   private readonly db: Database;
   private pending: Envelope[] = [];
-  /** Every undelivered message in the spool: its seq and size (bytes() and count() need no query). */
-  private readonly rows = new Map<string, { seq: number; bytes: number }>();
+  /**
+   * Undelivered messages and their bytes, kept as counters: nothing in memory grows with the
+   * spool (a backlog beyond the engine's window lives on disk only).
+   */
+  private held = 0;
+  private heldCount = 0;
   private lastSeq = 0;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   /** Delivered rows to delete, by seq. */
   private toDelete: number[] = [];
   /** Attempt counts to store, by seq. */
   private attempts = new Map<number, number>();
-  private toBury: Array<{ envelope: Envelope; reason: string; attempts: number; at: number; seq: number | undefined }> = [];
+  private toBury: Array<{ envelope: Envelope; reason: string; attempts: number; at: number }> = [];
   private flushQueued = false;
   private lazyTimer?: ReturnType<typeof setTimeout>;
-  private held = 0;
   private closed = false;
   private readonly insert: Statement;
   private readonly remove: Statement;
+  private readonly removeById: Statement;
   private readonly setAttempts: Statement;
   private readonly bury: Statement;
   private readonly commitTx: () => void;
@@ -118,7 +122,10 @@ export class SqliteSpool implements Spool {
     this.insert = this.db.prepare(
       "INSERT OR IGNORE INTO messages (seq, id, queue, akid, body, params, bytes, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
+    const indexed = (this.db.query("SELECT COUNT(*) AS n FROM pragma_index_list('messages')").get() as { n: number }).n > 0;
+    if (!indexed) this.db.exec("CREATE INDEX messages_by_id ON messages (id)");
     this.remove = this.db.prepare("DELETE FROM messages WHERE seq = ?");
+    this.removeById = this.db.prepare("DELETE FROM messages WHERE id = ?");
     this.setAttempts = this.db.prepare("UPDATE messages SET attempts = ? WHERE seq = ?");
     this.bury = this.db.prepare(
       `INSERT OR REPLACE INTO dead (id, queue, akid, body, params, bytes, accepted_at, attempts, reason, died_at)
@@ -140,24 +147,25 @@ export class SqliteSpool implements Spool {
           reason: d.reason,
           died_at: d.at,
         });
-        if (d.seq !== undefined) this.remove.run(d.seq);
+        if (d.envelope.seq !== undefined) this.remove.run(d.envelope.seq);
+        else this.removeById.run(d.envelope.id);
       }
       for (const [seq, n] of this.attempts) this.setAttempts.run(n, seq);
       for (const seq of this.toDelete) this.remove.run(seq);
     });
     this.afterStmt = this.db.prepare("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?");
-    this.loadIndex();
+    this.recount();
   }
 
-  private loadIndex(): void {
-    this.rows.clear();
-    this.held = 0;
-    this.lastSeq = 0;
-    for (const r of this.db.query("SELECT seq, id, bytes FROM messages").all() as Array<{ seq: number; id: string; bytes: number }>) {
-      this.rows.set(r.id, { seq: r.seq, bytes: r.bytes });
-      this.held += r.bytes;
-      if (r.seq > this.lastSeq) this.lastSeq = r.seq;
-    }
+  private recount(): void {
+    const r = this.db.query("SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, COALESCE(MAX(seq), 0) AS s FROM messages").get() as {
+      n: number;
+      b: number;
+      s: number;
+    };
+    this.heldCount = r.n;
+    this.held = r.b;
+    this.lastSeq = Math.max(this.lastSeq, r.s);
   }
 
   /** Resolves after the transaction holding these messages has committed (group commit). */
@@ -166,8 +174,8 @@ export class SqliteSpool implements Spool {
     for (const m of messages) {
       m.seq = ++this.lastSeq;
       this.pending.push(m);
-      this.rows.set(m.id, { seq: m.seq, bytes: m.bytes });
       this.held += m.bytes;
+      this.heldCount++;
     }
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
@@ -203,7 +211,7 @@ export class SqliteSpool implements Spool {
     try {
       this.commitTx();
     } catch (err) {
-      this.releaseBytes(this.pending.map((m) => m.id));
+      for (const m of this.pending) this.release(m);
       this.pending = [];
       this.waiters = [];
       for (const w of waiters) w.reject(err);
@@ -217,37 +225,33 @@ export class SqliteSpool implements Spool {
     for (const w of waiters) w.resolve();
   }
 
-  delivered(ids: string[]): void {
-    for (const id of ids) {
-      const seq = this.release(id);
-      if (seq !== undefined) this.toDelete.push(seq);
+  delivered(messages: readonly SpoolRef[]): void {
+    for (const m of messages) {
+      // Every message the engine has came from append() or loadAfter(), so it has its seq.
+      if (m.seq === undefined) continue;
+      this.toDelete.push(m.seq);
+      this.release(m);
     }
     this.scheduleLazy();
   }
 
-  /** Forgets an undelivered message; returns its seq (undefined if the spool did not hold it). */
-  private release(id: string): number | undefined {
-    const row = this.rows.get(id);
-    if (row === undefined) return undefined;
-    this.held -= row.bytes;
-    this.rows.delete(id);
-    return row.seq;
+  private release(m: SpoolRef): void {
+    this.held -= m.bytes;
+    this.heldCount--;
   }
 
-  private releaseBytes(ids: string[]): void {
-    for (const id of ids) this.release(id);
-  }
-
-  attempted(id: string, attempts: number): void {
-    const row = this.rows.get(id);
-    if (row === undefined) return;
-    this.attempts.set(row.seq, attempts);
+  attempted(m: SpoolRef, attempts: number): void {
+    if (m.seq === undefined) return;
+    this.attempts.set(m.seq, attempts);
     this.scheduleLazy();
   }
 
   dead(rows: Array<{ envelope: Envelope; reason: string; attempts: number }>): void {
     const at = Date.now();
-    for (const r of rows) this.toBury.push({ ...r, at, seq: this.release(r.envelope.id) });
+    for (const r of rows) {
+      this.toBury.push({ ...r, at });
+      this.release(r.envelope);
+    }
     this.schedule();
   }
 
@@ -257,15 +261,13 @@ export class SqliteSpool implements Spool {
   }
 
   find(id: string): SpooledRow | undefined {
-    const known = this.rows.get(id);
-    if (known === undefined) return undefined;
     this.flush();
-    const row = this.db.query("SELECT * FROM messages WHERE seq = ?").get(known.seq) as Row | null;
+    const row = this.db.query("SELECT * FROM messages WHERE id = ?").get(id) as Row | null;
     return row ? spooledRowOf(row) : undefined;
   }
 
   count(): number {
-    return this.rows.size;
+    return this.heldCount;
   }
 
   listDead(opts: DeadFilter & { limit: number }): DeadLetter[] {
@@ -307,7 +309,7 @@ export class SqliteSpool implements Spool {
         .run(...args);
       return this.db.query(`DELETE FROM dead ${where}`).run(...args).changes;
     })();
-    this.loadIndex();
+    this.recount();
     return moved;
   }
 
@@ -321,7 +323,7 @@ export class SqliteSpool implements Spool {
     this.closed = true;
     this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     // Finalized first, so closing releases the exclusive lock now rather than when they are collected.
-    for (const st of [this.insert, this.remove, this.setAttempts, this.bury, this.afterStmt]) st.finalize();
+    for (const st of [this.insert, this.remove, this.removeById, this.setAttempts, this.bury, this.afterStmt]) st.finalize();
     this.db.close(true);
   }
 }

@@ -26,7 +26,7 @@ const env = (id: string, body: string): Envelope => ({
   acceptedAt: 1_700_000_000_000,
 });
 
-test("append numbers rows in order; delivered, attempted and dead act on them by id; a reopen sees the result", async () => {
+test("append numbers rows in order; delivered, attempted and dead act on them by seq; a reopen sees the result", async () => {
   const dir = tempDir();
   cleanups.push(dir.remove);
   const a = new SqliteSpool(dir.path, { fsync: "normal" });
@@ -37,8 +37,8 @@ test("append numbers rows in order; delivered, attempted and dead act on them by
   expect(a.count()).toBe(4);
   expect(a.bytes()).toBe(msgs.reduce((n, m) => n + m.bytes, 0));
 
-  a.delivered(["m1", "not-spooled"]);
-  a.attempted("m2", 3);
+  a.delivered([msgs[0]!]);
+  a.attempted(msgs[1]!, 3);
   a.dead([{ envelope: msgs[2]!, reason: "gone", attempts: 5 }]);
   expect(a.count()).toBe(2);
   expect(a.bytes()).toBe(msgs[1]!.bytes + msgs[3]!.bytes);
@@ -109,6 +109,6 @@ test("a spool made by an earlier version (AUTOINCREMENT seq, UNIQUE id) keeps wo
   const m = env("new1", "new body");
   await s.append([m]);
   expect(m.seq).toBe(2);
-  s.delivered(["old1"]);
+  s.delivered([{ id: "old1", seq: 1, bytes: 8 }]);
   expect(s.loadAfter(0, 10).map((r) => r.envelope.id)).toEqual(["new1"]);
 });
