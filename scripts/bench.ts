@@ -41,6 +41,7 @@ Options:
   --pin                 pin the contender to CPU 0, wrk and the stand-in to the other CPUs (taskset)
   --rate N              backlog run: messages per second [1000]
   --outage S            backlog run: seconds the stand-in is down [60]
+  --before S            backlog run: seconds of load before the outage, to reach a steady RSS baseline [30]
   -h, --help            this text
 
 Contenders: 1 the limit (bare Bun.serve reading the form, 202 + id); 2 accelerator --spool none; 3 durable spool
@@ -70,6 +71,7 @@ const { values: a } = parseArgs({
     pin: { type: "boolean" },
     rate: { type: "string" },
     outage: { type: "string" },
+    before: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   strict: true,
@@ -579,13 +581,15 @@ async function backlogMode(): Promise<boolean> {
   const date = new Date().toISOString();
   const rate = num("rate", a.rate, 1000, 1, 100_000);
   const outage = num("outage", a.outage, 60, 1, 600);
+  // RSS still climbs for the first ~15 s under load (JIT, heap sizing): the baseline is taken after that.
+  const before = num("before", a.before, 30, 5, 600);
   log(`bench: backlog mode, ${rate} msg/s, stand-in down for ${outage} s; results to ${out}`);
   const r: BacklogResult = await backlogRun(
     {
       bin,
       rate,
       connections: Math.min(connections, 10),
-      beforeSeconds: 10,
+      beforeSeconds: before,
       outageSeconds: outage,
       afterSeconds: 30,
       latencyMs,
@@ -599,7 +603,7 @@ async function backlogMode(): Promise<boolean> {
       "SQS Accelerator backlog run (durable spool, --fsync normal)",
       m,
       date,
-      `Settings: Lua-paced wrk at ~${rate} msg/s for 10 s with the stand-in up, ${outage} s with it down (killed), 30 s after it is started again on the same port with its data kept; samples every second.`,
+      `Settings: Lua-paced wrk at ~${rate} msg/s for ${before} s with the stand-in up, ${outage} s with it down (killed), 30 s after it is started again on the same port with its data kept; samples every second.`,
     ),
     backlogMarkdown(r),
   ].join("\n");

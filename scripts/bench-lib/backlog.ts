@@ -53,6 +53,9 @@ export interface BacklogResult {
   /** RSS just before the outage (mean of the last 3 samples) and the highest RSS during it. */
   baselineRssMiB: number;
   outageMaxRssMiB: number;
+  /** Mean RSS over the outage's first and last 10 s: flat means the second does not climb above the first. */
+  outageFirstRssMiB: number;
+  outageLastRssMiB: number;
   /** (outage max − baseline) ÷ baseline: the target is within ±20%. */
   memoryGrowth: number;
   peakRssMiB: number;
@@ -151,7 +154,9 @@ export async function backlogRun(s: BacklogSettings, log: (line: string) => void
     }
     const before = samples.filter((x) => x.phase === "before").slice(-3);
     const baseline = before.reduce((a, x) => a + x.rssMiB, 0) / Math.max(1, before.length);
-    const outageMax = Math.max(...samples.filter((x) => x.phase === "outage").map((x) => x.rssMiB), 0);
+    const outage = samples.filter((x) => x.phase === "outage");
+    const outageMax = Math.max(...outage.map((x) => x.rssMiB), 0);
+    const mean = (xs: BacklogSample[]) => Math.round((xs.reduce((a, x) => a + x.rssMiB, 0) / Math.max(1, xs.length)) * 10) / 10;
     const growth = baseline > 0 ? (outageMax - baseline) / baseline : 0;
     const nothingLost =
       drained && st.sent === st.accepted && (st.dead ?? 0) === 0 && (upstreamMessages === null || upstreamMessages >= st.accepted);
@@ -171,6 +176,8 @@ export async function backlogRun(s: BacklogSettings, log: (line: string) => void
       samples,
       baselineRssMiB: Math.round(baseline * 10) / 10,
       outageMaxRssMiB: outageMax,
+      outageFirstRssMiB: mean(outage.slice(0, 10)),
+      outageLastRssMiB: mean(outage.slice(-10)),
       memoryGrowth: Math.round(growth * 1000) / 1000,
       peakRssMiB: Math.max(...samples.map((x) => x.peakMiB)),
       maxPending: Math.max(...samples.map((x) => x.pending)),
@@ -200,6 +207,7 @@ export function backlogMarkdown(r: BacklogResult): string {
       ["non-2xx answers", fmt(r.non2xx)],
       ["RSS before the outage (baseline)", `${r.baselineRssMiB} MiB`],
       ["highest RSS during the outage", `${r.outageMaxRssMiB} MiB (${r.memoryGrowth >= 0 ? "+" : ""}${fmt(r.memoryGrowth * 100, 1)}%)`],
+      ["mean RSS over the outage's first / last 10 s", `${r.outageFirstRssMiB} / ${r.outageLastRssMiB} MiB`],
       ["peak RSS (VmHWM)", `${r.peakRssMiB} MiB`],
       ["largest backlog", `${fmt(r.maxPending)} messages, spool ${fmt(r.maxSpoolMiB, 1)} MiB on disk`],
       ["stand-in up → backlog drained", r.secondsToDrain === null ? "not drained" : `${r.secondsToDrain} s`],
