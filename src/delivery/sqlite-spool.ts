@@ -118,6 +118,12 @@ export class SqliteSpool implements Spool {
     }
     // WAL + NORMAL: a commit survives a process crash; FULL also fsyncs each commit (power loss).
     this.db.exec(`PRAGMA synchronous = ${opts.fsync === "always" ? "FULL" : "NORMAL"}`);
+    // Checkpoints (copying the WAL into the database, with two fsyncs) run on this thread after a
+    // commit: many small ones stall an ack less than few large ones. 128 pages (2 MiB) instead of
+    // SQLite's 1,000 (16 MiB): ack p99 at ~900 msg/s from a median 11 ms to 7 ms, at saturation
+    // from ~30 ms to ~16 ms, for ~5% fewer messages/s at saturation (wrk -t2 -c10 with a Lua delay()
+    // of 10 ms, and wrk -t2 -c32, against the binary and local-sqs --latency-ms 20).
+    this.db.exec("PRAGMA wal_autocheckpoint = 128");
     this.db.exec(SCHEMA);
     this.insert = this.db.prepare(
       "INSERT OR IGNORE INTO messages (seq, id, queue, akid, body, params, bytes, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
