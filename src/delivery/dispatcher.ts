@@ -80,6 +80,13 @@ interface Lane {
  */
 const RECENT_GENERATION = 10_000;
 const WINDOW_MESSAGES = 2_000;
+/**
+ * The window also grows with the lanes that have messages in it, to two full batches each, up to
+ * 10 × its base: 2,000 messages spread over 800 lanes (100 queues × 8 credentials) is 2.5 per lane,
+ * and batches that small halved the messages per request in `scripts/bench --scale`. Bytes stay
+ * capped by WINDOW_BYTES.
+ */
+const WINDOW_GROWTH = 10;
 const WINDOW_BYTES = 8 * 1024 * 1024;
 const PAGE = 1_000;
 const RECENT_MS = 60 * 60 * 1000;
@@ -135,11 +142,16 @@ export class DeliveryEngine implements Dispatcher {
     }
   }
 
-  private windowFull(extraMessages = 0, extraBytes = 0): boolean {
+  private windowMessages(): number {
     const o = this.deps.options;
+    const base = o.windowMessages ?? WINDOW_MESSAGES;
+    return Math.max(base, Math.min(this.lanes.size * 2 * o.maxBatch, base * WINDOW_GROWTH));
+  }
+
+  private windowFull(extraMessages = 0, extraBytes = 0): boolean {
     return (
-      this.live.size + this.waitingCount + extraMessages > (o.windowMessages ?? WINDOW_MESSAGES) ||
-      this.liveBytes + extraBytes > (o.windowBytes ?? WINDOW_BYTES)
+      this.live.size + this.waitingCount + extraMessages > this.windowMessages() ||
+      this.liveBytes + extraBytes > (this.deps.options.windowBytes ?? WINDOW_BYTES)
     );
   }
 
@@ -147,7 +159,9 @@ export class DeliveryEngine implements Dispatcher {
   private refill(): void {
     if (!this.paged || this.halted) return;
     for (let round = 0; round < 100 && !this.windowFull(); round++) {
-      const rows = this.deps.spool.loadAfter(this.cursor, PAGE);
+      // No more than the window has room for (the window grows as rows open new lanes).
+      const want = Math.min(PAGE, this.windowMessages() - this.live.size - this.waitingCount);
+      const rows = this.deps.spool.loadAfter(this.cursor, want);
       for (const row of rows) {
         this.cursor = row.seq;
         if (this.live.has(row.envelope.id)) continue;
@@ -160,7 +174,7 @@ export class DeliveryEngine implements Dispatcher {
           this.waitingCount++;
         }
       }
-      if (rows.length < PAGE) {
+      if (rows.length < want) {
         this.paged = false;
         return;
       }

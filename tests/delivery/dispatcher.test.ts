@@ -311,6 +311,36 @@ describe("delivery engine", () => {
     expect(engine.stats().pending).toBe(0);
   });
 
+  test("the window grows with the lanes in it (two batches each, up to 10 × its base), so many queues still fill batches", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const { fake, engine } = setup(
+      { windowMessages: 20, maxBatch: 10, retry: { baseMs: 10, throttleBaseMs: 10, capMs: 50, maxAgeMs: 60_000 } },
+      new SqliteSpool(dir.path, { fsync: "normal" }),
+    );
+    const queues = Array.from({ length: 30 }, (_, i) => `lane-${i}`);
+    for (const q of queues) fake.createQueue(q);
+    let down = true;
+    fake.setFaults(({ action }) =>
+      down && action.startsWith("SendMessage") ? { kind: "error", status: 503, code: "ServiceUnavailable" } : undefined,
+    );
+    const ids: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      ids.push(...(await acceptAll(engine, queues.map((q) => envelope(q, `${q} #${round}`)))));
+      await Bun.sleep(5);
+    }
+    await Bun.sleep(100);
+    const s = engine.stats();
+    expect(s.pending).toBe(600);
+    // 30 lanes × 2 batches of 10 = 600, capped at 10 × 20: the whole cap, not the base of 20.
+    expect(s.inMemory).toBeGreaterThanOrEqual(180);
+    expect(s.inMemory).toBeLessThanOrEqual(200);
+    down = false;
+    await waitFor(settled(engine, ids), 20_000, "settled");
+    // Standard queues: every message once; order is not promised (a retried message goes out later).
+    for (const q of queues) expect(fake.bodies(q).sort()).toEqual(Array.from({ length: 20 }, (_, r) => `${q} #${r}`).sort());
+  });
+
   test("recovered rows under the daemon's own key (server-side credentials) resume without a request", async () => {
     const dir = tempDir();
     cleanups.push(dir.remove);
