@@ -159,9 +159,9 @@ export class DeliveryEngine implements Dispatcher {
   private refill(): void {
     if (!this.paged || this.halted) return;
     for (let round = 0; round < 100 && !this.windowFull(); round++) {
-      // No more than the window has room for (the window grows as rows open new lanes).
-      const want = Math.min(PAGE, this.windowMessages() - this.live.size - this.waitingCount);
-      const rows = this.deps.spool.loadAfter(this.cursor, want);
+      // A whole page while there is any room (one query, not many small ones; the window may be
+      // overshot by up to a page). Rows that open new lanes grow the window for the next round.
+      const rows = this.deps.spool.loadAfter(this.cursor, PAGE);
       for (const row of rows) {
         this.cursor = row.seq;
         if (this.live.has(row.envelope.id)) continue;
@@ -174,7 +174,7 @@ export class DeliveryEngine implements Dispatcher {
           this.waitingCount++;
         }
       }
-      if (rows.length < want) {
+      if (rows.length < PAGE) {
         this.paged = false;
         return;
       }
