@@ -326,7 +326,8 @@ describe("delivery engine", () => {
     );
     const ids: string[] = [];
     for (let round = 0; round < 20; round++) {
-      ids.push(...(await acceptAll(engine, queues.map((q) => envelope(q, `${q} #${round}`)))));
+      const envs = queues.map((q) => envelope(q, `${q} #${round}`));
+      ids.push(...(await acceptAll(engine, envs)));
       await Bun.sleep(5);
     }
     await Bun.sleep(100);
