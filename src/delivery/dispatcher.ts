@@ -9,7 +9,7 @@ import type { Sender } from "../sqs/remote-sender";
 import type { Credentials } from "../sqs/types";
 import { pickBatch } from "./batch";
 import { RecentMap } from "./recent";
-import { decide, type RetryPolicy } from "./retry";
+import { backoffMs, decide, type RetryPolicy } from "./retry";
 import type { DeadFilter, DeadLetter, Spool, SpooledRow } from "./spool";
 import { LatencyWindow } from "./stats";
 import type { DeliveryStats, Dispatcher, Envelope, Health, MessageStatus } from "./types";
@@ -71,6 +71,12 @@ interface Lane {
   inflight: number;
   timer?: ReturnType<typeof setTimeout>;
   timerAt: number;
+  /**
+   * Whole requests that failed in a row (SQS down, 5xx, throttling, timeouts). While it is above
+   * 0 the lane sends one request at a time, a probe, and none before `pausedUntil`.
+   */
+  failedInARow: number;
+  pausedUntil: number;
 }
 
 /**
@@ -90,6 +96,13 @@ const WINDOW_GROWTH = 10;
 const WINDOW_BYTES = 8 * 1024 * 1024;
 const PAGE = 1_000;
 const RECENT_MS = 60 * 60 * 1000;
+/**
+ * The longest pause of a lane whose whole requests fail: a probe at least every 2 s (1 s on
+ * average, with full jitter), so deliveries resume within about a second of SQS coming back.
+ * Without the pause every message of the window retried on its own timer: ~2,900 requests in
+ * the first 2 s of an outage and ~250 a second after that, mostly of one or two messages.
+ */
+const LANE_PAUSE_CAP_MS = 2_000;
 
 export class DeliveryEngine implements Dispatcher {
   private readonly lanes = new Map<string, Lane>();
@@ -265,6 +278,8 @@ export class DeliveryEngine implements Dispatcher {
         busyGroups: new Set(),
         inflight: 0,
         timerAt: 0,
+        failedInARow: 0,
+        pausedUntil: 0,
       };
       this.lanes.set(key, lane);
     }
@@ -295,6 +310,13 @@ export class DeliveryEngine implements Dispatcher {
           // An idle lane is forgotten, so lanes do not pile up over many (credentials, queue) pairs.
           if (lane.inflight === 0 && lane.delayed.length === 0 && !lane.timer) this.lanes.delete(lane.key);
           continue;
+        }
+        if (lane.failedInARow > 0 && !this.draining) {
+          if (lane.inflight > 0) continue; // its probe is out
+          if (lane.pausedUntil > this.now()) {
+            this.wakeAt(lane, lane.pausedUntil);
+            continue;
+          }
         }
         if (lingerMs > 0 && !this.draining && waiting < maxBatch) {
           const age = this.now() - (lane.retries[0] ?? lane.ready[lane.head])!.env.acceptedAt;
@@ -367,6 +389,7 @@ export class DeliveryEngine implements Dispatcher {
         this.upstream(1);
         try {
           const r = await sender.sendMessage(lane.creds, url, p.env.entry);
+          lane.failedInARow = 0;
           this.succeeded(lane, [{ p, messageId: r.MessageId }]);
         } catch (err) {
           this.failAll(lane, batch, toSqsError(err));
@@ -385,6 +408,7 @@ export class DeliveryEngine implements Dispatcher {
         this.failAll(lane, batch, toSqsError(err));
         return;
       }
+      lane.failedInARow = 0; // SQS answered (entries may still fail one by one)
       this.succeeded(
         lane,
         outcome.successful.map((s) => ({ p: batch[Number(s.id)]!, messageId: s.MessageId })),
@@ -419,6 +443,13 @@ export class DeliveryEngine implements Dispatcher {
 
   private failAll(lane: Lane, batch: Pending[], error: SqsError): void {
     if (isMissingQueue(error.code)) this.deps.sqs.forgetQueue(lane.creds, lane.queue);
+    if (error.retryable && error.kind !== "resign") {
+      // The lane's own backoff, like a message's but capped lower; see LANE_PAUSE_CAP_MS.
+      const r = this.deps.options.retry;
+      const base = error.kind === "throttling" ? r.throttleBaseMs : r.baseMs;
+      const pause = Math.max(1, backoffMs(base, Math.min(r.capMs, LANE_PAUSE_CAP_MS), lane.failedInARow++));
+      lane.pausedUntil = this.now() + pause;
+    }
     for (const p of batch) this.failed(lane, p, error, true);
   }
 

@@ -343,6 +343,33 @@ describe("delivery engine", () => {
     for (const q of queues) expect(fake.bodies(q).sort()).toEqual(Array.from({ length: 20 }, (_, r) => `${q} #${r}`).sort());
   });
 
+  test("fault: SQS down (503 to every send) — the lane pauses and probes one request at a time, then delivers everything", async () => {
+    // Backoff steps of 10 ms doubling up to 1 s: without the pause, 200 messages each on its own
+    // timer made hundreds of requests in a second; with it, about ten probes.
+    const { fake, engine } = setup({ maxInflight: 8, retry: { baseMs: 10, throttleBaseMs: 10, capMs: 1_000, maxAgeMs: 60_000 } });
+    fake.createQueue("down");
+    let down = true;
+    let during = 0;
+    fake.setFaults(({ action }) => {
+      if (!down || !action.startsWith("SendMessage")) return undefined;
+      during++;
+      return { kind: "error", status: 503, code: "ServiceUnavailable" };
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const envs = Array.from({ length: 10 }, (_, j) => envelope("down", `d${i * 10 + j}`));
+      ids.push(...(await acceptAll(engine, envs)));
+    }
+    await Bun.sleep(1_000);
+    // The first requests may be in flight together (8 slots); after them, one probe at a time.
+    expect(during).toBeGreaterThanOrEqual(2);
+    expect(during).toBeLessThan(40);
+    down = false;
+    await waitFor(settled(engine, ids), 10_000, "settled");
+    expect(fake.bodies("down").sort()).toEqual(Array.from({ length: 200 }, (_, i) => `d${i}`).sort());
+    expect(engine.stats()).toMatchObject({ sent: 200, dead: 0 });
+  });
+
   test("recovered rows under the daemon's own key (server-side credentials) resume without a request", async () => {
     const dir = tempDir();
     cleanups.push(dir.remove);
