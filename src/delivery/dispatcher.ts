@@ -108,6 +108,8 @@ export class DeliveryEngine implements Dispatcher {
   private readonly lanes = new Map<string, Lane>();
   private readonly live = new Map<string, Pending>();
   private readonly recent = new RecentMap<MessageStatus>(RECENT_GENERATION);
+  /** Dead letters being retried (accepted again), by id. */
+  private readonly retrying = new Map<string, Promise<"retried">>();
   /** Spooled rows whose credentials no request has presented yet, by access key id. */
   private readonly waiting = new Map<string, SpooledRow[]>();
   private waitingCount = 0;
@@ -596,10 +598,22 @@ export class DeliveryEngine implements Dispatcher {
     const d = this.deps.spool.getDead(id);
     if (!d) return "not-found";
     if (d.accessKeyId !== creds.accessKeyId) return "other-credentials";
-    await this.accept([{ id: d.id, queue: d.queue, creds, entry: d.entry, bytes: d.bytes, acceptedAt: this.now() }]);
-    this.deps.spool.takeDead(id);
-    this.recent.delete(id);
-    return "retried";
+    // A second retry of the same dead letter while the first is being accepted (a double click, a
+    // client retrying on timeout) joins the first: accepting it twice would spool it twice.
+    const running = this.retrying.get(id);
+    if (running) return running;
+    const retry = (async () => {
+      await this.accept([{ id: d.id, queue: d.queue, creds, entry: d.entry, bytes: d.bytes, acceptedAt: this.now() }]);
+      this.deps.spool.takeDead(id);
+      this.recent.delete(id);
+      return "retried" as const;
+    })();
+    this.retrying.set(id, retry);
+    try {
+      return await retry;
+    } finally {
+      this.retrying.delete(id);
+    }
   }
 
   discardDead(id: string): boolean {
@@ -629,6 +643,7 @@ export class DeliveryEngine implements Dispatcher {
   async stop({ drainMs }: { drainMs: number }): Promise<void> {
     this.draining = true;
     for (const lane of this.lanes.values()) if (lane.delayed.length) this.wake(lane);
+    this.schedulePump(); // lanes paused by an outage send now too, without waiting for their timers
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.idle(), new Promise<void>((r) => (timer = setTimeout(r, drainMs)))]);
     clearTimeout(timer);

@@ -282,6 +282,29 @@ describe("delivery engine", () => {
     after.close();
   });
 
+  test("a dead letter retried twice at once is spooled and sent once (nothing left counted or on disk)", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const spool = new SqliteSpool(dir.path, { fsync: "normal" });
+    const { fake, engine: e } = setup({}, spool);
+    const ids = await acceptAll(e, [envelope("not-yet", "twice?")]);
+    await waitFor(() => e.status(ids[0]!)?.state === "dead", 10_000, "dead");
+    fake.createQueue("not-yet");
+    const results = await Promise.all([e.retryDead(ids[0]!, CREDS), e.retryDead(ids[0]!, CREDS)]);
+    expect(results).toEqual(["retried", "retried"]);
+    await waitFor(() => e.status(ids[0]!)?.state === "sent", 10_000, "sent after retry");
+    await e.idle();
+    expect(fake.bodies("not-yet")).toEqual(["twice?"]);
+    expect(spool.count()).toBe(0);
+    expect(e.stats().pending).toBe(0);
+    expect(await e.retryDead(ids[0]!, CREDS)).toBe("not-found");
+    await e.stop({ drainMs: 0 });
+    engine = undefined;
+    const after = new SqliteSpool(dir.path, { fsync: "normal" });
+    expect(after.loadAfter(0, 10)).toEqual([]);
+    after.close();
+  });
+
   test("bounded memory: behind a 20-message window the backlog waits on disk and is paged in, FIFO order kept", async () => {
     const dir = tempDir();
     cleanups.push(dir.remove);
