@@ -89,7 +89,6 @@ export class SqliteSpool implements Spool {
   private closed = false;
   private readonly insert: Statement;
   private readonly remove: Statement;
-  private readonly removeById: Statement;
   private readonly setAttempts: Statement;
   private readonly bury: Statement;
   private readonly commitTx: () => void;
@@ -131,7 +130,6 @@ export class SqliteSpool implements Spool {
     const indexed = (this.db.query("SELECT COUNT(*) AS n FROM pragma_index_list('messages')").get() as { n: number }).n > 0;
     if (!indexed) this.db.exec("CREATE INDEX messages_by_id ON messages (id)");
     this.remove = this.db.prepare("DELETE FROM messages WHERE seq = ?");
-    this.removeById = this.db.prepare("DELETE FROM messages WHERE id = ?");
     this.setAttempts = this.db.prepare("UPDATE messages SET attempts = ? WHERE seq = ?");
     this.bury = this.db.prepare(
       `INSERT OR REPLACE INTO dead (id, queue, akid, body, params, bytes, accepted_at, attempts, reason, died_at)
@@ -153,8 +151,8 @@ export class SqliteSpool implements Spool {
           reason: d.reason,
           died_at: d.at,
         });
+        // As in delivered(): every message the engine has carries its seq.
         if (d.envelope.seq !== undefined) this.remove.run(d.envelope.seq);
-        else this.removeById.run(d.envelope.id);
       }
       for (const [seq, n] of this.attempts) this.setAttempts.run(n, seq);
       for (const seq of this.toDelete) this.remove.run(seq);
@@ -329,7 +327,7 @@ export class SqliteSpool implements Spool {
     this.closed = true;
     this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     // Finalized first, so closing releases the exclusive lock now rather than when they are collected.
-    for (const st of [this.insert, this.remove, this.removeById, this.setAttempts, this.bury, this.afterStmt]) st.finalize();
+    for (const st of [this.insert, this.remove, this.setAttempts, this.bury, this.afterStmt]) st.finalize();
     this.db.close(true);
   }
 }
