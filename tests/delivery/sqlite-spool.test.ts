@@ -131,3 +131,41 @@ test("the write-ahead log stays small: 20 MiB of messages through the spool leav
   expect(wal).toBeGreaterThan(0);
   expect(wal).toBeLessThan(4 * 1024 * 1024);
 });
+
+test("deletions reach the disk within 25 ms, on their own, not with every commit of new messages (a crash re-sends at most those)", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  // A child process fills the spool and is killed (SIGKILL: no close, no last flush).
+  const child = Bun.spawn(
+    [
+      process.execPath,
+      "-e",
+      `
+      import { SqliteSpool } from ${JSON.stringify(join(import.meta.dir, "../../src/delivery/sqlite-spool"))};
+      const s = new SqliteSpool(${JSON.stringify(dir.path)}, { fsync: "normal" });
+      const mk = (id) => ({ id, queue: "q", creds: { accessKeyId: "AKIDCRASH", secretAccessKey: "s" }, entry: { MessageBody: id }, bytes: id.length, acceptedAt: 1 });
+      const a = ["a1", "a2", "a3"].map(mk);
+      await s.append(a);
+      s.delivered([a[0]]);
+      s.attempted(a[2], 4);
+      await Bun.sleep(150);
+      s.delivered([a[1]]);
+      const b = s.append([mk("b1")]);
+      s.flush(false); // the turn's commit, now, before the 25 ms timer could run
+      await b;
+      process.kill(process.pid, "SIGKILL");
+      `,
+    ],
+    { stdout: "inherit", stderr: "inherit" },
+  );
+  expect(await child.exited).not.toBe(0);
+  expect(child.signalCode).toBe("SIGKILL");
+  const s = open(dir.path);
+  // a1's deletion and a3's attempt count went out on their own after 25 ms; a2's deletion was
+  // still waiting when b1 was committed without it, so a2 is sent again after the crash.
+  expect(s.loadAfter(0, 10).map((r) => [r.envelope.id, r.attempts])).toEqual([
+    ["a2", 0],
+    ["a3", 4],
+    ["b1", 0],
+  ]);
+});
