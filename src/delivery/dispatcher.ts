@@ -257,11 +257,15 @@ export class DeliveryEngine implements Dispatcher {
     lane.ready.push(p);
   }
 
-  /** A message leaves memory (sent or dead). */
+  /** A message leaves memory (sent or dead) after its attempt: its FIFO group is free again. */
   private release(p: Pending, lane: Lane): void {
+    this.forget(p);
+    if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
+  }
+
+  private forget(p: Pending): void {
     this.live.delete(p.env.id);
     this.liveBytes -= p.bytes;
-    if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
   }
 
   private laneFor(queue: string, creds: Credentials): Lane {
@@ -453,6 +457,46 @@ export class DeliveryEngine implements Dispatcher {
       lane.pausedUntil = this.now() + pause;
     }
     for (const p of batch) this.failed(lane, p, error, true);
+    if (error.retryable && error.kind !== "resign") this.expireWaiting(lane, error);
+  }
+
+  /**
+   * While SQS keeps failing, a lane sends one probe at a time, so its other messages would reach
+   * --max-retry-age only as probes carry them, a batch every second or two: with a backlog, hours
+   * past the deadline. After each failed probe, those that have waited too long go to the dead
+   * letters at once, as each would have on its own timer.
+   */
+  private expireWaiting(lane: Lane, error: SqsError): void {
+    if (this.stopped || this.halted) return;
+    const now = this.now();
+    const { maxAgeMs } = this.deps.options.retry;
+    const expired = (p: Pending) => now - p.env.acceptedAt >= maxAgeMs;
+    const dead: Pending[] = [];
+    // Failed before and waiting out a backoff: their group waits for them, so it is free after.
+    const keep = (list: Pending[]) =>
+      list.filter((p) => {
+        if (!expired(p)) return true;
+        this.release(p, lane);
+        dead.push(p);
+        return false;
+      });
+    lane.delayed = keep(lane.delayed);
+    lane.retries = keep(lane.retries);
+    // Never tried: their group may be held by an earlier message of it, so it stays as it is.
+    for (let i = lane.head; i < lane.ready.length; i++) {
+      const p = lane.ready[i]!;
+      if (p.taken || !expired(p)) continue;
+      p.taken = true;
+      this.forget(p);
+      dead.push(p);
+    }
+    while (lane.head < lane.ready.length && lane.ready[lane.head]!.taken) lane.head++;
+    if (dead.length === 0) return;
+    const reason = `gave up: SQS kept failing for longer than --max-retry-age; last ${error.code}: ${error.message}`;
+    this.counters.dead += dead.length;
+    for (const p of dead) this.remember({ ...this.statusOf(p, "dead"), lastError: reason });
+    this.deps.spool.dead(dead.map((p) => ({ envelope: p.env, reason, attempts: p.attempts })));
+    this.deps.log.warn("dead letters", { queue: lane.queue, count: dead.length, code: error.code, reason: "max-retry-age" });
   }
 
   /** `wholeRequest`: the request failed (outage, throttling), not this entry alone. */

@@ -393,6 +393,51 @@ describe("delivery engine", () => {
     expect(engine.stats()).toMatchObject({ sent: 200, dead: 0 });
   });
 
+  test("--max-retry-age during an outage: a paused lane's waiting messages all go to the dead letters, not one probe's batch at a time", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const spool = new SqliteSpool(dir.path, { fsync: "normal" });
+    // One request at a time from the start, so nearly every message waits untried behind the probes.
+    const { fake, engine } = setup(
+      { maxInflight: 1, retry: { baseMs: 1_000, throttleBaseMs: 1_000, capMs: 60_000, maxAgeMs: 400 } },
+      spool,
+    );
+    fake.createQueue("down");
+    fake.createQueue("down.fifo");
+    let down = true;
+    fake.setFaults(({ action }) =>
+      down && action.startsWith("SendMessage") ? { kind: "error", status: 503, code: "ServiceUnavailable" } : undefined,
+    );
+    const ids = await acceptAll(
+      engine,
+      Array.from({ length: 200 }, (_, i) => envelope("down", `d${i}`)),
+    );
+    const fifoIds = await acceptAll(
+      engine,
+      Array.from({ length: 30 }, (_, i) =>
+        envelope("down.fifo", `f${i}`, { MessageGroupId: `g${i % 3}`, MessageDeduplicationId: `f${i}` }),
+      ),
+    );
+    const all = [...ids, ...fifoIds];
+    // Probes come at most 2 s apart, so the first one failing after 400 ms ends them all. One
+    // probe's batch (10) at a time, as before, took some 20 probes: about 20 s.
+    await waitFor(settled(engine, all), 5_000, "all dead");
+    expect(all.every((id) => engine.status(id)?.state === "dead")).toBe(true);
+    expect(engine.status(ids[150]!)?.lastError).toContain("--max-retry-age");
+    expect(engine.stats()).toMatchObject({ dead: 230, sent: 0, pending: 0 });
+    expect(spool.count()).toBe(0);
+    expect(spool.countDead({ accessKeyId: CREDS.accessKeyId })).toBe(230);
+    // SQS is back: both lanes, the FIFO one with its groups, deliver new messages.
+    down = false;
+    const after = await acceptAll(engine, [
+      envelope("down", "later"),
+      ...[0, 1, 2].map((g) => envelope("down.fifo", `later g${g}`, { MessageGroupId: `g${g}`, MessageDeduplicationId: `later${g}` })),
+    ]);
+    await waitFor(settled(engine, after), 10_000, "sent after the outage");
+    expect(after.map((id) => engine.status(id)?.state)).toEqual(["sent", "sent", "sent", "sent"]);
+    expect(fake.bodies("down.fifo").sort()).toEqual(["later g0", "later g1", "later g2"]);
+  });
+
   test("recovered rows under the daemon's own key (server-side credentials) resume without a request", async () => {
     const dir = tempDir();
     cleanups.push(dir.remove);
