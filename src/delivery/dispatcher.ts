@@ -77,6 +77,8 @@ interface Lane {
    */
   failedInARow: number;
   pausedUntil: number;
+  /** When the current run of failed requests began (0 while SQS answers). */
+  failingSince: number;
 }
 
 /**
@@ -286,6 +288,7 @@ export class DeliveryEngine implements Dispatcher {
         timerAt: 0,
         failedInARow: 0,
         pausedUntil: 0,
+        failingSince: 0,
       };
       this.lanes.set(key, lane);
     }
@@ -396,6 +399,7 @@ export class DeliveryEngine implements Dispatcher {
         try {
           const r = await sender.sendMessage(lane.creds, url, p.env.entry);
           lane.failedInARow = 0;
+          lane.failingSince = 0;
           this.succeeded(lane, [{ p, messageId: r.MessageId }]);
         } catch (err) {
           this.failAll(lane, batch, toSqsError(err));
@@ -415,6 +419,7 @@ export class DeliveryEngine implements Dispatcher {
         return;
       }
       lane.failedInARow = 0; // SQS answered (entries may still fail one by one)
+      lane.failingSince = 0;
       this.succeeded(
         lane,
         outcome.successful.map((s) => ({ p: batch[Number(s.id)]!, messageId: s.MessageId })),
@@ -455,6 +460,7 @@ export class DeliveryEngine implements Dispatcher {
       const base = error.kind === "throttling" ? r.throttleBaseMs : r.baseMs;
       const pause = Math.max(1, backoffMs(base, Math.min(r.capMs, LANE_PAUSE_CAP_MS), lane.failedInARow++));
       lane.pausedUntil = this.now() + pause;
+      if (lane.failingSince === 0) lane.failingSince = this.now();
     }
     for (const p of batch) this.failed(lane, p, error, true);
     if (error.retryable && error.kind !== "resign") this.expireWaiting(lane, error);
@@ -463,13 +469,15 @@ export class DeliveryEngine implements Dispatcher {
   /**
    * While SQS keeps failing, a lane sends one probe at a time, so its other messages would reach
    * --max-retry-age only as probes carry them, a batch every second or two: with a backlog, hours
-   * past the deadline. After each failed probe, those that have waited too long go to the dead
-   * letters at once, as each would have on its own timer.
+   * past the deadline. Once the lane has been failing for --max-retry-age, after each failed
+   * probe, those that have waited that long go to the dead letters at once, as each would have on
+   * its own timer. (Old messages on a lane that fails once, say after a long stop, are tried.)
    */
   private expireWaiting(lane: Lane, error: SqsError): void {
     if (this.stopped || this.halted) return;
     const now = this.now();
     const { maxAgeMs } = this.deps.options.retry;
+    if (lane.failingSince === 0 || now - lane.failingSince < maxAgeMs) return;
     const expired = (p: Pending) => now - p.env.acceptedAt >= maxAgeMs;
     const dead: Pending[] = [];
     // Failed before and waiting out a backoff: their group waits for them, so it is free after.

@@ -201,8 +201,9 @@ export class SqliteSpool implements Spool {
    * written every LAZY_MS, in one go, which costs at most LAZY_MS of re-sends after a crash. The
    * commits of new messages, one per turn of the event loop, leave it out: deleting the oldest
    * rows dirties the table's and the index's first pages, so riding along on every commit wrote
-   * about twice the WAL pages. Leaving it out costs ~0.8 × the CPU and ~0.8 × the main-thread
-   * time per message in turns of 20 messages (`bun scripts/spool-bench.ts`, both ways in one run).
+   * about twice the WAL pages. Leaving it out costs ~0.88 × the CPU and ~0.85 × the main-thread
+   * time per message in turns of 20 messages (`bun scripts/spool-bench.ts --rounds 5`, both ways
+   * in one run, twice).
    */
   private scheduleLazy(): void {
     if (this.lazyTimer) return;
@@ -215,6 +216,7 @@ export class SqliteSpool implements Spool {
    */
   flush(bookkeeping = true): void {
     this.flushQueued = false;
+    if (this.closed) return;
     if (bookkeeping && this.lazyTimer) {
       clearTimeout(this.lazyTimer);
       this.lazyTimer = undefined;
@@ -343,6 +345,9 @@ export class SqliteSpool implements Spool {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    // Whatever a failed last commit left is re-sent after the next start (at least once).
+    clearTimeout(this.lazyTimer);
+    this.lazyTimer = undefined;
     this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     // Finalized first, so closing releases the exclusive lock now rather than when they are collected.
     for (const st of [this.insert, this.remove, this.setAttempts, this.bury, this.afterStmt]) st.finalize();

@@ -436,6 +436,20 @@ describe("delivery engine", () => {
     await waitFor(settled(engine, after), 10_000, "sent after the outage");
     expect(after.map((id) => engine.status(id)?.state)).toEqual(["sent", "sent", "sent", "sent"]);
     expect(fake.bodies("down.fifo").sort()).toEqual(["later g0", "later g1", "later g2"]);
+  }, 30_000);
+
+  test("--max-retry-age counts from when the lane began failing: old messages on a lane that fails once are still tried", async () => {
+    // As after a long stop with a backlog: everything waited longer than --max-retry-age already.
+    const { fake, engine } = setup({ maxInflight: 1, retry: { baseMs: 5, throttleBaseMs: 5, capMs: 20, maxAgeMs: 60_000 } });
+    fake.createQueue("q");
+    fake.setFaults(({ action, n }) =>
+      action === "SendMessageBatch" && n === 1 ? { kind: "error", status: 400, code: "ThrottlingException" } : undefined,
+    );
+    const envs = Array.from({ length: 50 }, (_, i) => ({ ...envelope("q", `old${i}`), acceptedAt: Date.now() - 120_000 }));
+    const ids = await acceptAll(engine, envs);
+    await waitFor(settled(engine, ids), 10_000, "settled");
+    // The throttled batch's own messages were past their age when they failed; the rest went.
+    expect(engine.stats()).toMatchObject({ sent: 40, dead: 10 });
   });
 
   test("recovered rows under the daemon's own key (server-side credentials) resume without a request", async () => {
