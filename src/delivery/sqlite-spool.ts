@@ -303,6 +303,7 @@ export class SqliteSpool implements Spool {
   }
 
   countDead(opts: DeadFilter): number {
+    this.flush(false); // dead letters of this turn are counted too
     const q = this.db.query("SELECT COUNT(*) AS n FROM dead WHERE akid = ? AND (? IS NULL OR queue = ?)");
     return (q.get(opts.accessKeyId, opts.queue ?? null, opts.queue ?? null) as { n: number }).n;
   }

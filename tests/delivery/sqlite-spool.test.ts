@@ -169,3 +169,15 @@ test("deletions reach the disk within 25 ms, on their own, not with every commit
     ["b1", 0],
   ]);
 });
+
+test("a dead letter is counted and listed at once, before the turn's commit", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const s = open(dir.path);
+  const m = env("d1", "doomed");
+  await s.append([m]);
+  s.dead([{ envelope: m, reason: "gone", attempts: 1 }]);
+  expect(s.countDead({ accessKeyId: CREDS.accessKeyId })).toBe(1);
+  expect(s.listDead({ accessKeyId: CREDS.accessKeyId, limit: 10 }).map((d) => d.id)).toEqual(["d1"]);
+  expect(s.count()).toBe(0);
+});
