@@ -40,6 +40,13 @@ export function toPlain(e: unknown): PlainError {
 const revive = (e: PlainError) => new SqsError(e.code, e.message, e.status, e.senderFault, e.kind);
 
 /**
+ * Messages cross the thread boundary as JSON text: posting a batch of ten as a string, stringify
+ * included, costs the posting thread ~0.2 × what structured cloning the object does
+ * (`bun scripts/post-bench.ts`). Everything in them is plain JSON data.
+ */
+export const toWire = (m: SenderRequest | SenderReply): string => JSON.stringify(m);
+
+/**
  * Where the worker's code is: inside a compiled binary, entry points are named relative to their
  * common folder, src/ (scripts/build.ts adds this one); from source, relative to this file.
  */
@@ -70,13 +77,14 @@ export class WorkerSender implements Sender {
       this.waiting.clear();
       for (const c of calls) void this.direct(c).then(c.resolve);
     };
-    worker.onmessage = (event: MessageEvent<SenderReply>) => {
-      const w = this.waiting.get(event.data.id);
+    worker.onmessage = (event: MessageEvent<string>) => {
+      const reply = JSON.parse(event.data) as SenderReply;
+      const w = this.waiting.get(reply.id);
       if (!w) return;
-      this.waiting.delete(event.data.id);
-      w.resolve(event.data);
+      this.waiting.delete(reply.id);
+      w.resolve(reply);
     };
-    worker.postMessage({ op: "init", options: this.options } satisfies SenderRequest);
+    worker.postMessage(toWire({ op: "init", options: this.options }));
     // The worker must not keep the process alive on its own.
     (worker as unknown as { unref(): void }).unref();
     return worker;
@@ -109,7 +117,7 @@ export class WorkerSender implements Sender {
           resolve(r);
         },
       });
-      this.started().postMessage({ op, id, creds, url, entries } satisfies SenderRequest);
+      this.started().postMessage(toWire({ op, id, creds, url, entries }));
     });
   }
 

@@ -1,13 +1,13 @@
 // A worker thread that signs and sends SendMessage/SendMessageBatch, so the HTTP thread only accepts.
 import { SqsClient } from "./client";
-import { type SenderReply, type SenderRequest, toPlain } from "./remote-sender";
+import { type SenderReply, type SenderRequest, toPlain, toWire } from "./remote-sender";
 
 declare const self: Worker;
 
 let client: SqsClient | undefined;
 
-self.onmessage = async (event: MessageEvent<SenderRequest>) => {
-  const req = event.data;
+self.onmessage = async (event: MessageEvent<string>) => {
+  const req = JSON.parse(event.data) as SenderRequest;
   if (req.op === "init") {
     client = new SqsClient(req.options);
     return;
@@ -27,5 +27,5 @@ self.onmessage = async (event: MessageEvent<SenderRequest>) => {
   } catch (err) {
     reply = { id: req.id, ok: false, error: toPlain(err) };
   }
-  self.postMessage(reply);
+  self.postMessage(toWire(reply));
 };
