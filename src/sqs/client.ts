@@ -1,8 +1,8 @@
-// SqsClient: the SQS actions the accelerator needs, over AWS JSON 1.0, signed with aws4fetch.
+// SqsClient: the SQS actions the accelerator needs, over AWS JSON 1.0, signed with aws4fetch (SqsSigner).
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-faqs.html
-import { AwsV4Signer } from "aws4fetch";
 import { classify, errorFromResponse, isMissingQueue, networkError, SqsError } from "./errors";
 import { md5Hex, md5OfAttributes } from "./md5";
+import { SqsSigner } from "./signer";
 import type { Credentials, SendEntry, SendResult } from "./types";
 
 export interface SqsClientOptions {
@@ -51,7 +51,7 @@ export class SqsClient {
   async call<T>(creds: Credentials, action: string, payload: object): Promise<T> {
     if (this.signingKeys.size > 64) this.signingKeys.clear();
     const body = JSON.stringify(payload);
-    const signer = new AwsV4Signer({
+    const signer = new SqsSigner({
       url: `${this.endpoint}/`,
       method: "POST",
       headers: {
