@@ -5,25 +5,17 @@
 // it reports the CPU time of the posting (main) thread, from /proc (Linux), and of the process.
 // Usage: bun scripts/post-bench.ts [--posts N] [--rounds N] [--body-bytes N]
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { countOptions, interleaved, median } from "./bench-lib/ab";
 
-const { values } = parseArgs({
-  options: {
-    posts: { type: "string", default: "50000" },
-    rounds: { type: "string", default: "3" },
-    "body-bytes": { type: "string", default: "100" },
-    help: { type: "boolean", short: "h" },
-  },
+const {
+  posts,
+  rounds,
+  "body-bytes": bodyBytes,
+} = countOptions("Usage: bun scripts/post-bench.ts [--posts N, 50000] [--rounds N, 3] [--body-bytes N, 100]", {
+  posts: 50_000,
+  rounds: 3,
+  "body-bytes": 100,
 });
-if (values.help) {
-  console.log("Usage: bun scripts/post-bench.ts [--posts N, 50000] [--rounds N, 3] [--body-bytes N, 100]");
-  process.exit(0);
-}
-const posts = Number(values.posts);
-const rounds = Number(values.rounds);
-const bodyBytes = Number(values["body-bytes"]);
-for (const [k, v] of Object.entries({ posts, rounds, "body-bytes": bodyBytes }))
-  if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--${k} must be a whole number from 1 to 1000000`);
 
 // The worker answers each request as the sender thread does: a reply with one result per entry.
 const workerCode = `
@@ -67,17 +59,14 @@ async function once(mode: Mode): Promise<{ mainUs: number; processUs: number }> 
   return { mainUs: ((mainThreadCpu() - main0) * 1e6) / posts, processUs: (cpu.user + cpu.system) / posts };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results: Record<Mode, Array<{ mainUs: number; processUs: number }>> = { object: [], json: [] };
 await once("json"); // warm-up
 await once("object");
-for (let r = 1; r <= rounds; r++) {
-  for (const mode of (r % 2 ? ["object", "json"] : ["json", "object"]) as Mode[]) {
-    const x = await once(mode);
-    results[mode].push(x);
-    console.log(`round ${r} ${mode.padEnd(6)} main thread ${x.mainUs.toFixed(2)} µs, process ${x.processUs.toFixed(2)} µs CPU per batch`);
-  }
-}
+const results = await interleaved(
+  ["object", "json"] as const,
+  rounds,
+  once,
+  (x) => `main thread ${x.mainUs.toFixed(2)} µs, process ${x.processUs.toFixed(2)} µs CPU per batch`,
+);
 worker.terminate();
 const m = (mode: Mode, k: "mainUs" | "processUs") => median(results[mode].map((x) => x[k]));
 console.log(

@@ -2,25 +2,11 @@
 // AwsV4Signer as shipped (WebCrypto digests) and SqsSigner (the same signer, Bun.CryptoHasher
 // digests; src/sqs/signer.ts). Both with a warm signing-key cache, as in the daemon.
 // Usage: bun scripts/sign-bench.ts [--signs N] [--rounds N]
-import { parseArgs } from "node:util";
 import { AwsV4Signer } from "aws4fetch";
 import { SqsSigner } from "../src/sqs/signer";
+import { countOptions, interleaved, median } from "./bench-lib/ab";
 
-const { values } = parseArgs({
-  options: {
-    signs: { type: "string", default: "20000" },
-    rounds: { type: "string", default: "3" },
-    help: { type: "boolean", short: "h" },
-  },
-});
-if (values.help) {
-  console.log("Usage: bun scripts/sign-bench.ts [--signs N, 20000] [--rounds N, 3]");
-  process.exit(0);
-}
-const signs = Number(values.signs);
-const rounds = Number(values.rounds);
-for (const [k, v] of Object.entries({ signs, rounds }))
-  if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--${k} must be a whole number from 1 to 1000000`);
+const { signs, rounds } = countOptions("Usage: bun scripts/sign-bench.ts [--signs N, 20000] [--rounds N, 3]", { signs: 20_000, rounds: 3 });
 
 const body = JSON.stringify({
   QueueUrl: "http://127.0.0.1:9324/000000000000/bench",
@@ -52,17 +38,9 @@ async function once(mode: Mode): Promise<number> {
   return (cpu.user + cpu.system) / signs;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results: Record<Mode, number[]> = { aws4fetch: [], SqsSigner: [] };
 await once("aws4fetch"); // warm-up
 await once("SqsSigner");
-for (let r = 1; r <= rounds; r++) {
-  for (const mode of (r % 2 ? ["aws4fetch", "SqsSigner"] : ["SqsSigner", "aws4fetch"]) as Mode[]) {
-    const us = await once(mode);
-    results[mode].push(us);
-    console.log(`round ${r} ${mode.padEnd(9)} ${us.toFixed(1)} µs CPU per signature`);
-  }
-}
+const results = await interleaved(["aws4fetch", "SqsSigner"] as const, rounds, once, (us) => `${us.toFixed(1)} µs CPU per signature`);
 const ours = median(results.SqsSigner);
 const theirs = median(results.aws4fetch);
 console.log(

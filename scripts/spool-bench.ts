@@ -7,27 +7,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { SqliteSpool } from "../src/delivery/sqlite-spool";
 import type { Envelope } from "../src/delivery/types";
+import { countOptions, interleaved, median } from "./bench-lib/ab";
 
-const { values } = parseArgs({
-  options: {
-    per: { type: "string", default: "20" },
-    turns: { type: "string", default: "3000" },
-    rounds: { type: "string", default: "3" },
-    help: { type: "boolean", short: "h" },
-  },
-});
-if (values.help) {
-  console.log("Usage: bun scripts/spool-bench.ts [--per N messages per commit, 20] [--turns N commits, 3000] [--rounds N, 3]");
-  process.exit(0);
-}
-const per = Number(values.per);
-const turns = Number(values.turns);
-const rounds = Number(values.rounds);
-for (const [k, v] of Object.entries({ per, turns, rounds }))
-  if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--${k} must be a whole number from 1 to 1000000`);
+const { per, turns, rounds } = countOptions(
+  "Usage: bun scripts/spool-bench.ts [--per N messages per commit, 20] [--turns N commits, 3000] [--rounds N, 3]",
+  { per: 20, turns: 3000, rounds: 3 },
+);
 
 const WINDOW = 2_000;
 const creds = { accessKeyId: "AKIDSPOOLBENCH", secretAccessKey: "not-a-secret" };
@@ -69,15 +56,12 @@ async function once(mode: Mode): Promise<{ cpuUs: number; wallUs: number }> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results: Record<Mode, Array<{ cpuUs: number; wallUs: number }>> = { lazy: [], "each-commit": [] };
-for (let r = 1; r <= rounds; r++) {
-  for (const mode of (r % 2 ? ["lazy", "each-commit"] : ["each-commit", "lazy"]) as Mode[]) {
-    const x = await once(mode);
-    results[mode].push(x);
-    console.log(`round ${r} ${mode.padEnd(11)} cpu ${x.cpuUs.toFixed(2)} µs/msg  wall ${x.wallUs.toFixed(2)} µs/msg`);
-  }
-}
+const results = await interleaved(
+  ["lazy", "each-commit"] as const,
+  rounds,
+  once,
+  (x) => `cpu ${x.cpuUs.toFixed(2)} µs/msg  wall ${x.wallUs.toFixed(2)} µs/msg`,
+);
 const m = (mode: Mode, k: "cpuUs" | "wallUs") => median(results[mode].map((x) => x[k]));
 console.log(
   `\n${per} messages per commit, ${turns} commits, medians of ${rounds}: ` +
