@@ -398,8 +398,7 @@ export class DeliveryEngine implements Dispatcher {
         this.upstream(1);
         try {
           const r = await sender.sendMessage(lane.creds, url, p.env.entry);
-          lane.failedInARow = 0;
-          lane.failingSince = 0;
+          this.answered(lane);
           this.succeeded(lane, [{ p, messageId: r.MessageId }]);
         } catch (err) {
           this.failAll(lane, batch, toSqsError(err));
@@ -418,8 +417,7 @@ export class DeliveryEngine implements Dispatcher {
         this.failAll(lane, batch, toSqsError(err));
         return;
       }
-      lane.failedInARow = 0; // SQS answered (entries may still fail one by one)
-      lane.failingSince = 0;
+      this.answered(lane); // entries may still fail one by one
       this.succeeded(
         lane,
         outcome.successful.map((s) => ({ p: batch[Number(s.id)]!, messageId: s.MessageId })),
@@ -452,9 +450,16 @@ export class DeliveryEngine implements Dispatcher {
     this.deps.log.info("sent", { queue: lane.queue, count: items.length, ids: items.map((i) => i.p.env.id).join(",") });
   }
 
+  /** SQS answered a request of this lane: its run of failures, and any pause, is over. */
+  private answered(lane: Lane): void {
+    lane.failedInARow = 0;
+    lane.failingSince = 0;
+  }
+
   private failAll(lane: Lane, batch: Pending[], error: SqsError): void {
     if (isMissingQueue(error.code)) this.deps.sqs.forgetQueue(lane.creds, lane.queue);
-    if (error.retryable && error.kind !== "resign") {
+    const outage = error.retryable && error.kind !== "resign";
+    if (outage) {
       // The lane's own backoff, like a message's but capped lower; see LANE_PAUSE_CAP_MS.
       const r = this.deps.options.retry;
       const base = error.kind === "throttling" ? r.throttleBaseMs : r.baseMs;
@@ -463,7 +468,7 @@ export class DeliveryEngine implements Dispatcher {
       if (lane.failingSince === 0) lane.failingSince = this.now();
     }
     for (const p of batch) this.failed(lane, p, error, true);
-    if (error.retryable && error.kind !== "resign") this.expireWaiting(lane, error);
+    if (outage) this.expireWaiting(lane, error);
   }
 
   /**
