@@ -1,5 +1,6 @@
 // The Spool seam: where accepted messages live until SQS confirms them, and where dead letters rest.
 import type { SendEntry } from "../sqs/types";
+import { RecentMap } from "./recent";
 import type { Envelope } from "./types";
 
 /** A spooled message read back: credentials are named by access key id, never stored. */
@@ -57,14 +58,19 @@ export interface Spool {
   close(): void;
 }
 
-const MAX_MEMORY_DEAD = 10_000;
+/**
+ * `--spool none` keeps dead letters in memory: 10,000 to 20,000 of the newest, and at most 64 MiB
+ * of their bodies (at 1 MiB a body, 20,000 would be 20 GiB). The older half goes at once.
+ */
+const MEMORY_DEAD_GENERATION = 10_000;
+const MEMORY_DEAD_BYTES = 64 * 1024 * 1024;
 
-/** `--spool none`: nothing survives the process; dead letters are kept in memory, the newest 10,000. */
+/** `--spool none`: nothing survives the process; dead letters are kept in memory, bounded (above). */
 export class MemorySpool implements Spool {
   readonly durable = false;
   private held = 0;
   private readonly sizes = new Map<string, number>();
-  private readonly deadLetters = new Map<string, DeadLetter>();
+  private readonly deadLetters = new RecentMap<DeadLetter>(MEMORY_DEAD_GENERATION, (d) => d.bytes, MEMORY_DEAD_BYTES);
 
   async append(messages: Envelope[]): Promise<void> {
     for (const m of messages) {
@@ -90,10 +96,6 @@ export class MemorySpool implements Spool {
         reason,
         diedAt: Date.now(),
       });
-      if (this.deadLetters.size > MAX_MEMORY_DEAD) {
-        const oldest = this.deadLetters.keys().next().value;
-        if (oldest !== undefined) this.deadLetters.delete(oldest);
-      }
     }
   }
   private release(id: string) {

@@ -31,3 +31,30 @@ test("a key set again answers its newest value, and delete forgets it in both ge
 test("a generation below 1 is refused", () => {
   expect(() => new RecentMap(0)).toThrow(RangeError);
 });
+
+test("with a weight limit, the old generation is dropped once the young one weighs half of it", () => {
+  const m = new RecentMap<{ n: number; bytes: number }>(1_000, (v) => v.bytes, 100);
+  for (let i = 0; i < 50; i++) {
+    m.set(`k${i}`, { n: i, bytes: 10 });
+    expect(m.weight).toBeLessThanOrEqual(100);
+    expect(m.weight).toBe(m.size * 10);
+  }
+  // Rotations at 5 entries (50 of weight): the newest five always stay.
+  expect([...m.values()].map((v) => v.n)).toEqual([45, 46, 47, 48, 49]);
+  m.set("big", { n: 99, bytes: 70 }); // over half on its own: it becomes the old generation at once
+  expect([...m.values()].map((v) => v.n)).toEqual([99]);
+  expect(m.weight).toBe(70);
+});
+
+test("values run oldest first; a key set again moves to the newest and is listed once", () => {
+  const m = new RecentMap<string>(3, (v) => v.length, 1_000);
+  m.set("a", "1");
+  m.set("b", "22");
+  m.set("c", "333"); // young full: a, b, c become old
+  m.set("a", "4444");
+  expect([...m.values()]).toEqual(["22", "333", "4444"]);
+  expect(m.weight).toBe(9);
+  m.delete("c");
+  expect(m.weight).toBe(6);
+  expect(m.size).toBe(2);
+});
