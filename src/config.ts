@@ -114,7 +114,7 @@ export const OPTIONS: OptionSpec[] = [
     kind: "string",
     choices: LOG_LEVELS,
     fallback: () => "info",
-    help: "debug, info, warn, error or silent",
+    help: "info logs a line a minute of deliveries; debug also each SQS request and retry",
   },
   {
     flag: "allowed-hosts",

@@ -6,6 +6,7 @@ import { type Config, loadConfig } from "./config";
 import { DeliveryEngine } from "./delivery/dispatcher";
 import { MemorySpool, type Spool } from "./delivery/spool";
 import { SqliteSpool } from "./delivery/sqlite-spool";
+import { activity } from "./delivery/stats";
 import { maxRequestBytes } from "./http/guard";
 import type { LocalSqs } from "./local-sqs/server";
 import { createLogger } from "./log";
@@ -81,6 +82,15 @@ export async function serve(config: Config, env: Record<string, string | undefin
     },
   });
   dispatcher.start();
+  // At info, one line a minute says what was delivered; each SQS request is logged at debug.
+  let lastStats = dispatcher.stats();
+  const activityTimer = setInterval(() => {
+    const now = dispatcher.stats();
+    const fields = activity(lastStats, now);
+    lastStats = now;
+    if (fields) log.info("in the last minute", fields);
+  }, 60_000);
+  activityTimer.unref();
   const app = createApp({ config, sqs, dispatcher, log, ...(local ? { defaultCredentials: LOCAL_CREDENTIALS } : {}) });
   let server: ReturnType<typeof Bun.serve>;
   try {
@@ -108,6 +118,7 @@ export async function serve(config: Config, env: Record<string, string | undefin
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(activityTimer);
     log.info("stopping: no new messages; delivering what is pending", { signal, drain_ms: config.drainTimeoutMs });
     const drained = dispatcher.stop({ drainMs: config.drainTimeoutMs });
     await drained;

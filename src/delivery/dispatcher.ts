@@ -447,7 +447,7 @@ export class DeliveryEngine implements Dispatcher {
     this.counters.sent += items.length;
     if (lane.delayed.some((p) => p.outage)) this.wake(lane, true);
     this.deps.spool.delivered(items.map((i) => i.p.env));
-    this.deps.log.info("sent", { queue: lane.queue, count: items.length, ids: items.map((i) => i.p.env.id).join(",") });
+    this.deps.log.debug("sent", { queue: lane.queue, count: items.length, ids: items.map((i) => i.p.env.id).join(",") });
   }
 
   /** SQS answered a request of this lane: its run of failures, and any pause, is over. */

@@ -68,7 +68,6 @@ export interface Dispatcher {
   health(): Health;
   /** Lets rows waiting for this access key id go, now that a request presented it. */
   offerCredentials(creds: Credentials): void;
-  /** Dead letters, newest first. */
   /** Dead letters of one access key (optionally one queue), newest first. */
   deadLetters(opts: DeadFilter & { limit: number }): { total: number; items: DeadLetter[] };
   /** Sends a dead letter again with the credentials of the key it was sent with. */

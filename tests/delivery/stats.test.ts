@@ -1,6 +1,7 @@
 // LatencyWindow: percentiles of the most recent samples, in a bounded ring.
 import { describe, expect, test } from "bun:test";
-import { LatencyWindow } from "../../src/delivery/stats";
+import { activity, LatencyWindow } from "../../src/delivery/stats";
+import type { DeliveryStats } from "../../src/delivery/types";
 
 describe("LatencyWindow", () => {
   test("empty window reports zeros", () => {
@@ -45,5 +46,33 @@ describe("LatencyWindow", () => {
     w.add(1);
     w.add(1); // 1 ×3, 1000 ×2
     expect(w.percentiles()).toEqual({ p50: 1, p90: 1000, p99: 1000, count: 5 });
+  });
+});
+
+describe("activity: the once-a-minute info line", () => {
+  const stats = (over: Partial<DeliveryStats>): DeliveryStats => ({
+    accepted: 0,
+    sent: 0,
+    retried: 0,
+    dead: 0,
+    pending: 0,
+    inMemory: 0,
+    inflight: 0,
+    upstreamRequests: 0,
+    averageBatchSize: 0,
+    ackLatencyMs: { p50: 0, p90: 0, p99: 0, count: 0 },
+    deliveryLatencyMs: { p50: 0, p90: 0, p99: 0, count: 0 },
+    ...over,
+  });
+
+  test("counts what happened between two readings, and what is pending now", () => {
+    const before = stats({ accepted: 100, sent: 90, upstreamRequests: 9, retried: 1, dead: 0, pending: 10 });
+    const after = stats({ accepted: 1100, sent: 1080, upstreamRequests: 109, retried: 4, dead: 2, pending: 18 });
+    expect(activity(before, after)).toEqual({ accepted: 1000, sent: 990, requests: 100, retried: 3, dead: 2, pending: 18 });
+  });
+
+  test("nothing is logged for a quiet minute, even with messages waiting", () => {
+    const s = stats({ accepted: 5, sent: 3, pending: 2 });
+    expect(activity(s, { ...s })).toBeUndefined();
   });
 });
