@@ -191,7 +191,7 @@ export class SqliteSpool implements Spool {
   }
 
   private schedule(): void {
-    if (this.flushQueued) return;
+    if (this.flushQueued || this.closed) return;
     this.flushQueued = true;
     setImmediate(() => this.flush(false));
   }
@@ -206,7 +206,7 @@ export class SqliteSpool implements Spool {
    * in one run, twice).
    */
   private scheduleLazy(): void {
-    if (this.lazyTimer) return;
+    if (this.lazyTimer || this.closed) return;
     this.lazyTimer = setTimeout(() => this.flush(), LAZY_MS);
   }
 

@@ -181,3 +181,31 @@ test("a dead letter is counted and listed at once, before the turn's commit", as
   expect(s.listDead({ accessKeyId: CREDS.accessKeyId, limit: 10 }).map((d) => d.id)).toEqual(["d1"]);
   expect(s.count()).toBe(0);
 });
+
+test("close stops the bookkeeping timer even when the last commit failed; later calls do nothing", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const s = new SqliteSpool(dir.path, { fsync: "normal" });
+  const m = env("m1", "body");
+  await s.append([m]);
+  s.delivered([m]); // bookkeeping now waits for its timer
+  let flushes = 0;
+  const flush = s.flush.bind(s);
+  s.flush = (bookkeeping?: boolean) => {
+    flushes++;
+    flush(bookkeeping);
+  };
+  // The disk fails from here on: the commit in close() throws, and a failed commit re-arms the timer.
+  (s as unknown as { commitTx: () => void }).commitTx = () => {
+    throw new Error("disk I/O error");
+  };
+  s.close();
+  const afterClose = flushes;
+  s.delivered([m]);
+  s.flush();
+  await Bun.sleep(150); // six turns of the 25 ms timer
+  expect(flushes - afterClose).toBe(1); // only the call above, which did nothing
+  // The row whose deletion never reached the disk is still there: it is re-sent after a restart.
+  const again = open(dir.path);
+  expect(again.count()).toBe(1);
+});
