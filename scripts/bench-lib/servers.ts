@@ -133,9 +133,9 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** The accelerator's flags for a contender. */
+/** The accelerator's flags for a contender: its defaults but for the spool and batching (the log level too: info). */
 export function acceleratorArgs(key: ContenderKey, port: number, endpoint: string, spoolDir: string, extra: string[] = []): string[] {
-  const args = ["--port", String(port), "--host", "127.0.0.1", "--endpoint", endpoint, "--region", REGION, "--log-level", "warn"];
+  const args = ["--port", String(port), "--host", "127.0.0.1", "--endpoint", endpoint, "--region", REGION];
   if (key === "none") args.push("--spool", "none");
   else args.push("--spool", spoolDir, "--fsync", key === "always" ? "always" : "normal");
   if (key === "nobatch") args.push("--max-batch", "1");
