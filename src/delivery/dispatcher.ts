@@ -10,7 +10,7 @@ import type { Credentials } from "../sqs/types";
 import { pickBatch } from "./batch";
 import { RecentMap } from "./recent";
 import { backoffMs, decide, type RetryPolicy } from "./retry";
-import type { DeadFilter, DeadLetter, Spool, SpooledRow } from "./spool";
+import type { DeadFilter, DeadLetter, Spool } from "./spool";
 import { LatencyWindow } from "./stats";
 import type { DeliveryStats, Dispatcher, Envelope, Health, MessageStatus } from "./types";
 
@@ -52,6 +52,11 @@ interface Pending {
   bytes: number;
   /** Already taken into a batch while still in `ready` (FIFO lanes take from the middle). */
   taken?: boolean;
+  /**
+   * Paged in from the spool and sent with the latest credentials presented for its access key id,
+   * not with those of the request that sent it: if SQS refuses them, the row waits for others.
+   */
+  borrowed?: boolean;
   /** Its last attempt failed as a whole request: retry early once the lane works again. */
   outage?: boolean;
 }
@@ -64,6 +69,8 @@ interface Lane {
   /** Waiting messages in acceptance order; `head` is the first not yet taken (a cheap queue). */
   ready: Pending[];
   head: number;
+  /** Entries of `ready` after `head` already taken (FIFO lanes take from the middle): dropped in bulk. */
+  takenAhead: number;
   /** Failed messages whose backoff is over, by seq; taken before `ready`. */
   retries: Pending[];
   delayed: Pending[];
@@ -97,6 +104,8 @@ const WINDOW_MESSAGES = 2_000;
 const WINDOW_GROWTH = 10;
 const WINDOW_BYTES = 8 * 1024 * 1024;
 const PAGE = 1_000;
+/** Pages read per refill at most: rows waiting for credentials are passed over, a few pages a turn. */
+const REFILL_PAGES = 20;
 const RECENT_MS = 60 * 60 * 1000;
 /**
  * The longest pause of a lane whose whole requests fail: a probe at least every 2 s (1 s on
@@ -112,12 +121,18 @@ export class DeliveryEngine implements Dispatcher {
   private readonly recent = new RecentMap<MessageStatus>(RECENT_GENERATION);
   /** Dead letters being retried (accepted again), by id. */
   private readonly retrying = new Map<string, Promise<"retried">>();
-  /** Spooled rows whose credentials no request has presented yet, by access key id. */
-  private readonly waiting = new Map<string, SpooledRow[]>();
-  private waitingCount = 0;
+  /**
+   * Access key ids whose spooled rows wait on disk for credentials (none presented yet, or SQS
+   * refused the last ones), with the lowest seq among them: paging resumes from there once a
+   * request presents credentials for the key. Nothing of theirs is held in memory.
+   */
+  private readonly waitingKeys = new Map<string, number>();
   /** The latest credentials presented for each access key id (memory only), to page rows in with. */
   private readonly credsByKeyId = new Map<string, Credentials>();
-  /** Spool rows up to this seq are in memory (live or waiting); later ones may still be on disk only. */
+  /** Credentials SQS refused for borrowed rows, by access key id: not lent again until they work. */
+  private readonly refused = new Map<string, string>();
+  private refillQueued = false;
+  /** Spool rows up to this seq are in memory or waiting for credentials; later ones may be on disk only. */
   private cursor = 0;
   /** True while the spool may hold rows after `cursor` that are not in memory. */
   private paged = false;
@@ -153,7 +168,7 @@ export class DeliveryEngine implements Dispatcher {
       this.refill();
       this.deps.log.info("spool holds undelivered messages from before; each resumes when its access key is presented", {
         messages: backlog,
-        waiting_for: [...this.waiting.keys()].join(",") || undefined,
+        waiting_for: [...this.waitingKeys.keys()].join(",") || undefined,
       });
       this.schedulePump();
     }
@@ -167,15 +182,19 @@ export class DeliveryEngine implements Dispatcher {
 
   private windowFull(extraMessages = 0, extraBytes = 0): boolean {
     return (
-      this.live.size + this.waitingCount + extraMessages > this.windowMessages() ||
+      this.live.size + extraMessages > this.windowMessages() ||
       this.liveBytes + extraBytes > (this.deps.options.windowBytes ?? WINDOW_BYTES)
     );
   }
 
-  /** Pages spooled rows after the cursor into memory while the window has room. */
+  /**
+   * Pages spooled rows after the cursor into memory while the window has room. Rows whose access
+   * key has no credentials stay on disk: they take no room, so they cannot hold up other keys.
+   */
   private refill(): void {
     if (!this.paged || this.halted) return;
-    for (let round = 0; round < 100 && !this.windowFull(); round++) {
+    for (let round = 0; round < REFILL_PAGES; round++) {
+      if (this.windowFull()) return;
       // A whole page while there is any room (one query, not many small ones; the window may be
       // overshot by up to a page). Rows that open new lanes grow the window for the next round.
       const rows = this.deps.spool.loadAfter(this.cursor, PAGE);
@@ -183,19 +202,26 @@ export class DeliveryEngine implements Dispatcher {
         this.cursor = row.seq;
         if (this.live.has(row.envelope.id)) continue;
         const creds = this.credsByKeyId.get(row.accessKeyId);
-        if (creds) this.enqueue({ ...row.envelope, creds }, row.attempts);
-        else {
-          const list = this.waiting.get(row.accessKeyId) ?? [];
-          list.push(row);
-          this.waiting.set(row.accessKeyId, list);
-          this.waitingCount++;
-        }
+        if (creds) this.enqueue({ ...row.envelope, creds }, row.attempts, true);
+        else this.waitFor(row.accessKeyId, row.seq);
       }
       if (rows.length < PAGE) {
         this.paged = false;
         return;
       }
     }
+    // Pages of rows that wait for credentials: go on after other work, a few pages at a time.
+    if (this.refillQueued) return;
+    this.refillQueued = true;
+    setTimeout(() => {
+      this.refillQueued = false;
+      this.schedulePump();
+    }, 0);
+  }
+
+  private waitFor(accessKeyId: string, seq: number): void {
+    const from = this.waitingKeys.get(accessKeyId);
+    if (from === undefined || seq < from) this.waitingKeys.set(accessKeyId, seq);
   }
 
   async accept(messages: Envelope[]): Promise<void> {
@@ -205,7 +231,7 @@ export class DeliveryEngine implements Dispatcher {
     await this.deps.spool.append(messages);
     this.counters.accepted += messages.length;
     const creds = messages[0]?.creds;
-    if (creds) this.credsByKeyId.set(creds.accessKeyId, creds);
+    if (creds) this.offerCredentials(creds);
     let bytes = 0;
     for (const m of messages) bytes += m.bytes;
     if (this.deps.spool.durable && (this.paged || this.windowFull(messages.length, bytes))) {
@@ -227,8 +253,13 @@ export class DeliveryEngine implements Dispatcher {
       return `${this.pendingCount()} messages are waiting for SQS (limit ${maxPending}); try again later.`;
     let bytes = 0;
     for (const m of incoming) bytes += m.bytes;
-    if (this.deps.spool.bytes() + Math.max(1, bytes) > maxSpoolBytes)
-      return `The spool holds ${this.deps.spool.bytes()} undelivered bytes (limit ${maxSpoolBytes}); try again later.`;
+    // Dead letters count too, so that messages SQS keeps refusing cannot fill the disk unseen.
+    const held = this.deps.spool.bytes();
+    const dead = this.deps.spool.deadBytes();
+    if (held + dead + Math.max(1, bytes) > maxSpoolBytes)
+      return dead > held
+        ? `The spool holds ${dead} bytes of dead letters and ${held} undelivered (limit ${maxSpoolBytes}); replay or discard the dead letters (GET /dead-letters).`
+        : `The spool holds ${held} undelivered bytes and ${dead} of dead letters (limit ${maxSpoolBytes}); try again later.`;
     return undefined;
   }
 
@@ -240,20 +271,55 @@ export class DeliveryEngine implements Dispatcher {
     this.ackLatency.add(ms);
   }
 
+  /**
+   * Credentials a request presented (not yet checked by SQS): spooled rows of their access key id
+   * are sent with them from now on, unless SQS refused these very credentials for such rows.
+   */
   offerCredentials(creds: Credentials): void {
-    this.credsByKeyId.set(creds.accessKeyId, creds);
-    const rows = this.waiting.get(creds.accessKeyId);
-    if (!rows) return;
-    this.waiting.delete(creds.accessKeyId);
-    this.waitingCount -= rows.length;
-    this.deps.log.info("credentials presented; resuming recovered messages", { access_key_id: creds.accessKeyId, messages: rows.length });
-    for (const row of rows) this.enqueue({ ...row.envelope, creds }, row.attempts);
+    const akid = creds.accessKeyId;
+    const refused = this.refused.get(akid);
+    if (refused !== undefined && refused === credentialsKey(creds)) return;
+    this.credsByKeyId.set(akid, creds);
+    const from = this.waitingKeys.get(akid);
+    if (from === undefined) return;
+    this.waitingKeys.delete(akid);
+    this.deps.log.info("credentials presented; resuming spooled messages", { access_key_id: akid });
+    // Page again from the first row of this key; rows already in memory are passed over.
+    this.cursor = Math.min(this.cursor, from - 1);
+    this.paged = true;
     this.schedulePump();
   }
 
-  private enqueue(env: Envelope, attempts: number): void {
+  /**
+   * SQS refused the credentials a borrowed row was sent with: they were presented by some request
+   * but were not the sender's (a mistyped secret, an expired session). The row is not dead: it
+   * stays in the spool and waits for credentials that work.
+   */
+  private credentialsRefused(lane: Lane, p: Pending, error: SqsError): void {
+    this.release(p, lane);
+    const akid = lane.creds.accessKeyId;
+    const key = credentialsKey(lane.creds);
+    if (this.refused.get(akid) !== key) {
+      this.refused.set(akid, key);
+      this.deps.log.warn("SQS refused the credentials presented for spooled messages; they wait for others", {
+        access_key_id: akid,
+        queue: lane.queue,
+        code: error.code,
+      });
+    }
+    // The same secret may have come again in another request since (another object, same key).
+    const current = this.credsByKeyId.get(akid);
+    if (current && credentialsKey(current) === key) this.credsByKeyId.delete(akid);
+    this.waitFor(akid, p.env.seq ?? 0);
+    // Other credentials for this key came in meanwhile: try them.
+    const other = this.credsByKeyId.get(akid);
+    if (other) this.offerCredentials(other);
+  }
+
+  private enqueue(env: Envelope, attempts: number, borrowed = false): void {
     const lane = this.laneFor(env.queue, env.creds);
     const p: Pending = { env, seq: this.seq++, attempts, retryAt: 0, bytes: env.bytes, groupId: env.entry.MessageGroupId };
+    if (borrowed) p.borrowed = true;
     this.live.set(env.id, p);
     this.liveBytes += env.bytes;
     lane.ready.push(p);
@@ -281,6 +347,7 @@ export class DeliveryEngine implements Dispatcher {
         fifo: isFifoName(queue),
         ready: [],
         head: 0,
+        takenAhead: 0,
         retries: [],
         delayed: [],
         busyGroups: new Set(),
@@ -361,6 +428,7 @@ export class DeliveryEngine implements Dispatcher {
     const batch = pickBatch(window, { maxEntries }, lane.fifo ? lane.busyGroups : undefined).map((i) => window[i]!);
     if (batch.length === 0) return batch;
     for (const p of batch) {
+      if (!p.taken) lane.takenAhead++; // from `ready` (retries were taken before)
       p.taken = true;
       if (lane.fifo && p.groupId !== undefined) lane.busyGroups.add(p.groupId);
     }
@@ -368,15 +436,32 @@ export class DeliveryEngine implements Dispatcher {
       const picked = new Set(batch);
       lane.retries = lane.retries.filter((p) => !picked.has(p));
     }
-    while (lane.head < lane.ready.length && lane.ready[lane.head]!.taken) lane.head++;
+    this.advance(lane);
+    return batch;
+  }
+
+  /**
+   * Moves `head` past taken entries and drops them. A FIFO lane with a group held up (a message
+   * in backoff) takes later groups' messages from the middle; without the bulk drop every message
+   * it delivered would stay referenced from `ready`, bodies and all, until the group moved on.
+   */
+  private advance(lane: Lane): void {
+    while (lane.head < lane.ready.length && lane.ready[lane.head]!.taken) {
+      lane.head++;
+      lane.takenAhead--;
+    }
     if (lane.head === lane.ready.length) {
       lane.ready = [];
       lane.head = 0;
+      lane.takenAhead = 0;
+    } else if (lane.takenAhead > 1024 && lane.takenAhead * 2 > lane.ready.length - lane.head) {
+      lane.ready = lane.ready.slice(lane.head).filter((p) => !p.taken);
+      lane.head = 0;
+      lane.takenAhead = 0;
     } else if (lane.head > 4096 && lane.head * 2 > lane.ready.length) {
       lane.ready = lane.ready.slice(lane.head);
       lane.head = 0;
     }
-    return batch;
   }
 
   private async send(lane: Lane, batch: Pending[]): Promise<void> {
@@ -446,6 +531,12 @@ export class DeliveryEngine implements Dispatcher {
     }
     this.counters.sent += items.length;
     if (lane.delayed.some((p) => p.outage)) this.wake(lane, true);
+    // Credentials refused for borrowed rows that work after all (say, IAM was still propagating).
+    const refused = this.refused.size > 0 ? this.refused.get(lane.creds.accessKeyId) : undefined;
+    if (refused !== undefined && refused === credentialsKey(lane.creds)) {
+      this.refused.delete(lane.creds.accessKeyId);
+      this.offerCredentials(lane.creds);
+    }
     this.deps.spool.delivered(items.map((i) => i.p.env));
     this.deps.log.debug("sent", { queue: lane.queue, count: items.length, ids: items.map((i) => i.p.env.id).join(",") });
   }
@@ -468,7 +559,10 @@ export class DeliveryEngine implements Dispatcher {
       if (lane.failingSince === 0) lane.failingSince = this.now();
     }
     for (const p of batch) this.failed(lane, p, error, true);
-    if (outage) this.expireWaiting(lane, error);
+    if (outage) {
+      this.expireWaiting(lane, error);
+      this.wakeAt(lane, lane.pausedUntil); // the next probe, even with nothing new to send
+    }
   }
 
   /**
@@ -500,10 +594,11 @@ export class DeliveryEngine implements Dispatcher {
       const p = lane.ready[i]!;
       if (p.taken || !expired(p)) continue;
       p.taken = true;
+      lane.takenAhead++;
       this.forget(p);
       dead.push(p);
     }
-    while (lane.head < lane.ready.length && lane.ready[lane.head]!.taken) lane.head++;
+    this.advance(lane);
     if (dead.length === 0) return;
     const reason = `gave up: SQS kept failing for longer than --max-retry-age; last ${error.code}: ${error.message}`;
     this.counters.dead += dead.length;
@@ -515,6 +610,10 @@ export class DeliveryEngine implements Dispatcher {
   /** `wholeRequest`: the request failed (outage, throttling), not this entry alone. */
   private failed(lane: Lane, p: Pending, error: SqsError, wholeRequest = false): void {
     if (this.stopped) return; // the row stays in the spool for the next start
+    if (p.borrowed && refusesCredentials(error.code)) {
+      this.credentialsRefused(lane, p, error);
+      return;
+    }
     p.attempts++;
     const now = this.now();
     const d = decide(error, p.attempts, p.env.acceptedAt, now, this.deps.options.retry, p.lastCode);
@@ -560,13 +659,20 @@ export class DeliveryEngine implements Dispatcher {
    * SQS refused one by one keep their backoff, so a stubborn entry cannot spin.)
    */
   private wake(lane: Lane, outageOver = false): void {
+    if (lane.timer) clearTimeout(lane.timer); // called early (outage over): its timer is replaced below
     lane.timer = undefined;
     const now = this.now();
     const due: Pending[] = [];
     const later: Pending[] = [];
     let next = Number.POSITIVE_INFINITY;
+    // A paused lane's pause is over and its probe is not out: the oldest message that failed with a
+    // whole request goes now, as the probe, rather than after its own backoff (up to --retry-cap).
+    let probe: Pending | undefined;
+    const paused = lane.failedInARow > 0 && !this.draining;
+    if (paused && lane.inflight === 0 && lane.pausedUntil <= now)
+      for (const p of lane.delayed) if (p.outage && (!probe || p.seq < probe.seq)) probe = p;
     for (const p of lane.delayed) {
-      if (p.retryAt <= now || this.draining || (outageOver && p.outage)) due.push(p);
+      if (p.retryAt <= now || this.draining || (outageOver && p.outage) || p === probe) due.push(p);
       else {
         later.push(p);
         if (p.retryAt < next) next = p.retryAt;
@@ -579,6 +685,7 @@ export class DeliveryEngine implements Dispatcher {
       lane.retries = lane.retries.concat(due).sort((a, b) => a.seq - b.seq);
     }
     if (lane.delayed.length > 0) this.wakeAt(lane, next);
+    if (paused && lane.pausedUntil > now && lane.delayed.some((p) => p.outage)) this.wakeAt(lane, lane.pausedUntil);
     this.schedulePump();
   }
 
@@ -638,7 +745,7 @@ export class DeliveryEngine implements Dispatcher {
       retried: c.retried,
       dead: c.dead,
       pending: this.pendingCount(),
-      inMemory: this.live.size + this.waitingCount,
+      inMemory: this.live.size,
       inflight: this.inflight,
       upstreamRequests: c.upstreamRequests,
       averageBatchSize: c.upstreamRequests ? Math.round((c.batchedMessages / c.upstreamRequests) * 100) / 100 : 0,
@@ -709,6 +816,7 @@ export class DeliveryEngine implements Dispatcher {
       if (lane.timer) clearTimeout(lane.timer);
       lane.ready = [];
       lane.head = 0;
+      lane.takenAhead = 0;
       lane.retries = [];
       lane.delayed = [];
     }
@@ -722,6 +830,14 @@ export class DeliveryEngine implements Dispatcher {
     this.deps.sender?.close?.();
   }
 }
+
+/** SQS refused the credentials themselves (not what they may do): other credentials may work. */
+const refusesCredentials = (code: string) =>
+  code === "SignatureDoesNotMatch" ||
+  code === "InvalidClientTokenId" ||
+  code === "UnrecognizedClientException" ||
+  code === "ExpiredToken" ||
+  code === "ExpiredTokenException";
 
 function toSqsError(err: unknown): SqsError {
   if (err instanceof SqsError) return err;

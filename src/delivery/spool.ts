@@ -48,6 +48,8 @@ export interface Spool {
   find(id: string): SpooledRow | undefined;
   /** Undelivered bytes held, for the --max-spool-bytes bound. */
   bytes(): number;
+  /** Bytes of the dead letters kept: within the --max-spool-bytes bound too. */
+  deadBytes(): number;
   /** Undelivered messages held, for the --max-pending bound. */
   count(): number;
   listDead(opts: DeadFilter & { limit: number }): DeadLetter[];
@@ -111,6 +113,9 @@ export class MemorySpool implements Spool {
   }
   bytes(): number {
     return this.held;
+  }
+  deadBytes(): number {
+    return this.deadLetters.weight;
   }
   count(): number {
     return this.sizes.size;

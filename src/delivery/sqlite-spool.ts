@@ -77,6 +77,8 @@ export class SqliteSpool implements Spool {
    */
   private held = 0;
   private heldCount = 0;
+  /** Bytes of the dead letters kept (the table's, plus those of this turn). */
+  private deadHeld = 0;
   private lastSeq = 0;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   /** Delivered rows to delete, by seq. */
@@ -173,6 +175,7 @@ export class SqliteSpool implements Spool {
     this.heldCount = r.n;
     this.held = r.b;
     this.lastSeq = Math.max(this.lastSeq, r.s);
+    this.deadHeld = (this.db.query("SELECT COALESCE(SUM(bytes), 0) AS b FROM dead").get() as { b: number }).b;
   }
 
   /** Resolves after the transaction holding these messages has committed (group commit). */
@@ -273,6 +276,7 @@ export class SqliteSpool implements Spool {
     for (const r of rows) {
       this.toBury.push({ ...r, at });
       this.release(r.envelope);
+      this.deadHeld += r.envelope.bytes;
     }
     this.schedule();
   }
@@ -317,6 +321,7 @@ export class SqliteSpool implements Spool {
   takeDead(id: string): DeadLetter | undefined {
     this.flush();
     const row = this.db.query("DELETE FROM dead WHERE id = ? RETURNING *").get(id) as DeadRow | null;
+    if (row) this.deadHeld -= row.bytes;
     return row ? deadLetterOf(row) : undefined;
   }
 
@@ -340,6 +345,10 @@ export class SqliteSpool implements Spool {
 
   bytes(): number {
     return this.held;
+  }
+
+  deadBytes(): number {
+    return this.deadHeld;
   }
 
   close(): void {

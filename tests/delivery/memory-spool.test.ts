@@ -37,6 +37,7 @@ test("dead letters: their bodies are bounded at 64 MiB, however large each one i
     await bury(spool, i, 1, MiB);
     held = spool.listDead({ accessKeyId: CREDS.accessKeyId, limit: 1_000 }).reduce((sum, d) => sum + d.bytes, 0);
     expect(held).toBeLessThanOrEqual(64 * MiB + MiB);
+    expect(spool.deadBytes()).toBe(held); // counted toward --max-spool-bytes
   }
   expect(held).toBeGreaterThanOrEqual(32 * MiB);
   expect(spool.getDead("m99")).toBeDefined();

@@ -1,0 +1,281 @@
+// The engine where delivery meets trouble: restarts with keys nobody presents, refused credentials, a stuck FIFO group, outages.
+import { afterEach, expect, test } from "bun:test";
+import { DeliveryEngine, type EngineOptions } from "../../src/delivery/dispatcher";
+import { MemorySpool, type Spool } from "../../src/delivery/spool";
+import { SqliteSpool } from "../../src/delivery/sqlite-spool";
+import type { Envelope } from "../../src/delivery/types";
+import { silentLogger } from "../../src/log";
+import type { BatchOutcome } from "../../src/sqs/client";
+import { SqsError } from "../../src/sqs/errors";
+import type { Credentials, SendEntry } from "../../src/sqs/types";
+import { CREDS, tempDir, testOptions, waitFor } from "../helpers";
+
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+type Rule = (creds: Credentials, e: SendEntry) => SqsError | undefined;
+function fakeSqs(rule: Rule = () => undefined) {
+  const stored: string[] = [];
+  let requests = 0;
+  const sqs = {
+    getQueueUrl: async (_c: Credentials, q: string) => `http://x/0/${q}`,
+    forgetQueue() {},
+  };
+  const sender = {
+    async sendMessage(c: Credentials, _u: string, e: SendEntry) {
+      requests++;
+      await Bun.sleep(1);
+      const err = rule(c, e);
+      if (err) throw err;
+      stored.push(e.MessageBody);
+      return { MessageId: crypto.randomUUID() };
+    },
+    async sendMessageBatch(c: Credentials, _u: string, entries: SendEntry[]): Promise<BatchOutcome> {
+      requests++;
+      await Bun.sleep(1);
+      const out: BatchOutcome = { successful: [], failed: [] };
+      entries.forEach((e, i) => {
+        const err = rule(c, e);
+        if (err) out.failed.push({ id: String(i), error: err });
+        else {
+          stored.push(e.MessageBody);
+          out.successful.push({ id: String(i), MessageId: crypto.randomUUID() });
+        }
+      });
+      return out;
+    },
+  };
+  return { sqs, sender, stored, requests: () => requests };
+}
+
+function engineWith(spool: Spool, f: ReturnType<typeof fakeSqs>, opts: Partial<EngineOptions> = {}) {
+  const e = new DeliveryEngine({ sqs: f.sqs as never, sender: f.sender, spool, log: silentLogger, options: testOptions(opts) });
+  e.start();
+  cleanups.push(() => e.stop({ drainMs: 0 }));
+  return e;
+}
+
+let n = 0;
+const env = (queue: string, body: string, creds: Credentials = CREDS, extra: Partial<SendEntry> = {}): Envelope => ({
+  id: `r-${++n}`,
+  queue,
+  creds,
+  entry: { MessageBody: body, ...extra },
+  bytes: Buffer.byteLength(body),
+  acceptedAt: Date.now(),
+});
+
+test("after a restart, rows of an access key nobody presents stay on disk and do not hold up other keys", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const OLD: Credentials = { accessKeyId: "AKIDROTATEDOUT", secretAccessKey: "gone" };
+  // A previous run left 100 rows of an old key in the spool.
+  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
+  await s1.append(Array.from({ length: 100 }, (_, i) => env("q", `old${i}`, OLD)));
+  s1.close();
+  const f = fakeSqs();
+  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f, { windowMessages: 20 });
+  e.offerCredentials(CREDS);
+  const fresh = [env("q", "new1"), env("q", "new2")];
+  await e.accept(fresh);
+  await waitFor(() => f.stored.length === 2, 3_000, "the new messages");
+  expect(f.stored).toEqual(["new1", "new2"]);
+  expect(e.stats().inMemory).toBe(0);
+  expect(e.status("r-1")?.state).toBe("waiting-for-credentials");
+  // The old key comes back: its 100 rows go too, a window at a time.
+  e.offerCredentials(OLD);
+  await waitFor(() => f.stored.length === 102, 5_000, "the old key's rows");
+  expect(f.stored.slice(2)).toEqual(Array.from({ length: 100 }, (_, i) => `old${i}`));
+});
+
+test("after a restart, rows of a known key behind many pages of an absent key's rows are paged in without new traffic", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const OLD: Credentials = { accessKeyId: "AKIDABSENT", secretAccessKey: "gone" };
+  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
+  await s1.append(Array.from({ length: 60_000 }, (_, i) => env("q", `old${i}`, OLD)));
+  await s1.append([env("q", "mine1"), env("q", "mine2")]);
+  s1.close();
+  const f = fakeSqs();
+  // The daemon's own credentials (environment) cover CREDS's rows at once.
+  engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f, { serverCredentials: CREDS });
+  await waitFor(() => f.stored.length === 2, 5_000, "the known key's rows");
+  expect(f.stored).toEqual(["mine1", "mine2"]);
+});
+
+test("a wrong secret presented with the right key id does not dead-letter spooled rows: they wait for credentials that work", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
+  await s1.append(Array.from({ length: 5 }, (_, i) => env("q", `b${i}`)));
+  s1.close();
+  const f = fakeSqs((c) =>
+    c.secretAccessKey === CREDS.secretAccessKey ? undefined : new SqsError("SignatureDoesNotMatch", "bad sig", 403, true),
+  );
+  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f);
+  // e.g. `curl -u AKIDEXAMPLETEST:typo http://127.0.0.1:9292/queues` (answered 403, but offerCredentials ran first)
+  e.offerCredentials({ accessKeyId: CREDS.accessKeyId, secretAccessKey: "typo" });
+  await Bun.sleep(300);
+  e.offerCredentials(CREDS); // the real app comes back: too late
+  await Bun.sleep(300);
+  const dead = e.deadLetters({ accessKeyId: CREDS.accessKeyId, limit: 10 });
+  expect(dead.total).toBe(0);
+  await waitFor(() => f.stored.length === 5, 3_000, "sent with the right secret");
+});
+
+test("FIFO: while one group waits out a backoff, messages delivered from other groups are not kept referenced", async () => {
+  const f = fakeSqs((_c, e) =>
+    e.MessageGroupId === "stuck" ? new SqsError("InternalError", "entry keeps failing", 200, false, "transient") : undefined,
+  );
+  const e = engineWith(new MemorySpool(), f, { retry: { baseMs: 200, throttleBaseMs: 200, capMs: 400, maxAgeMs: 3_600_000 } });
+  const first = [
+    env("j.fifo", "s1", CREDS, { MessageGroupId: "stuck", MessageDeduplicationId: "s1" }),
+    env("j.fifo", "s2", CREDS, { MessageGroupId: "stuck", MessageDeduplicationId: "s2" }),
+  ];
+  await e.accept(first);
+  const total = 20_000;
+  for (let i = 0; i < total; i += 100) {
+    await e.accept(
+      Array.from({ length: 100 }, (_, k) =>
+        env("j.fifo", `x${i + k}`, CREDS, { MessageGroupId: `g${(i + k) % 50}`, MessageDeduplicationId: `x${i + k}` }),
+      ),
+    );
+    await Bun.sleep(1);
+  }
+  await waitFor(() => f.stored.length >= total, 20_000, "others delivered");
+  const lane = [...(e as unknown as { lanes: Map<string, { ready: unknown[]; head: number }> }).lanes.values()][0]!;
+  expect(lane.ready.length).toBeLessThan(4_096);
+});
+
+test("timers do not pile up over many outages: a lane woken early clears its timer", async () => {
+  // Track outstanding timers.
+  const live = new Set<unknown>();
+  const st = globalThis.setTimeout;
+  const ct = globalThis.clearTimeout;
+  globalThis.setTimeout = ((fn: (...a: unknown[]) => void, ms?: number, ...a: unknown[]) => {
+    const h = st(() => {
+      live.delete(h);
+      fn(...a);
+    }, ms);
+    live.add(h);
+    return h;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((h: ReturnType<typeof setTimeout>) => {
+    live.delete(h);
+    ct(h);
+  }) as typeof clearTimeout;
+  cleanups.push(() => {
+    globalThis.setTimeout = st;
+    globalThis.clearTimeout = ct;
+  });
+  let down = false;
+  const f = fakeSqs((_c, e) => {
+    if (e.MessageBody === "stubborn") return new SqsError("InternalError", "entry fails", 200, false, "transient");
+    if (down) return new SqsError("ServiceUnavailable", "down", 503, false, "transient");
+    return undefined;
+  });
+  // Stubborn entry sits in `delayed` with a long backoff the whole time.
+  const e = engineWith(new MemorySpool(), f, { retry: { baseMs: 5_000, throttleBaseMs: 5_000, capMs: 5_000, maxAgeMs: 3_600_000 } });
+  await e.accept([env("q", "stubborn"), env("q", "filler")]);
+  await Bun.sleep(50);
+  const before = live.size;
+  for (let i = 0; i < 8; i++) {
+    // An outage cycle: one whole request fails (the batch goes to delayed with outage=true) ...
+    down = true;
+    // batch of one -> sendMessage path -> failAll (whole request)
+    await e.accept([env("q", `c${i}`)]);
+    await Bun.sleep(5);
+    down = false;
+    // ... and the next probe succeeds -> succeeded() -> wake(lane, true)
+    await e.accept([env("q", `ok${i}`)]);
+    await waitFor(() => f.stored.includes(`ok${i}`), 5_000, "probe");
+    await Bun.sleep(5);
+  }
+  expect(live.size).toBeLessThanOrEqual(before + 2);
+}, 60_000);
+
+test("after an outage, with nothing new sent, delivery resumes within about a second, not after the message's own backoff", async () => {
+  // An outage fails whole requests (HTTP 503), as SQS does, not entries one by one.
+  let down = true;
+  const stored: string[] = [];
+  const fail = () => new SqsError("ServiceUnavailable", "down", 503, false, "transient");
+  const sender = {
+    async sendMessage(_c: Credentials, _u: string, e: SendEntry) {
+      if (down) throw fail();
+      stored.push(e.MessageBody);
+      return { MessageId: crypto.randomUUID() };
+    },
+    async sendMessageBatch(): Promise<BatchOutcome> {
+      throw fail();
+    },
+  };
+  const f = { ...fakeSqs(), sender };
+  // Its own backoff grows to 10 s, 20 s, … (--retry-cap 60 s); the lane's pause stays under 2 s.
+  const e = engineWith(new MemorySpool(), f, { retry: { baseMs: 10_000, throttleBaseMs: 10_000, capMs: 60_000, maxAgeMs: 600_000 } });
+  await e.accept([env("q", "only")]);
+  await Bun.sleep(3_000);
+  down = false;
+  const t = Date.now();
+  await waitFor(() => stored.length === 1, 30_000, "delivered");
+  expect(Date.now() - t).toBeLessThan(2_500);
+}, 40_000);
+
+test("dead letters count toward --max-spool-bytes: messages SQS keeps refusing cannot fill the disk unseen", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const spool = new SqliteSpool(dir.path, { fsync: "normal" });
+  const f = fakeSqs(() => new SqsError("AccessDenied", "no sqs:SendMessage", 403, true));
+  const e = engineWith(spool, f, { maxSpoolBytes: 5_000, maxPending: 50 });
+  const body = "x".repeat(1000);
+  const refusals: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    try {
+      await e.accept([env("q", body)]);
+    } catch (err) {
+      refusals.push((err as Error).message);
+    }
+    await waitFor(() => e.stats().pending === 0, 5_000, "dead");
+  }
+  expect(spool.countDead({ accessKeyId: CREDS.accessKeyId })).toBe(5);
+  expect(spool.deadBytes()).toBe(5_000);
+  expect(refusals).toHaveLength(15);
+  expect(refusals[0]).toContain("5000 bytes of dead letters");
+  expect(e.health()).toMatchObject({ ok: false });
+  // Discarding a dead letter makes room again; the count survives a reopen.
+  const [first] = e.deadLetters({ accessKeyId: CREDS.accessKeyId, limit: 1 }).items;
+  expect(e.discardDead(first!.id)).toBe(true);
+  expect(spool.deadBytes()).toBe(4_000);
+  await e.stop({ drainMs: 0 });
+  const again = new SqliteSpool(dir.path, { fsync: "normal" });
+  cleanups.push(() => again.close());
+  expect(again.deadBytes()).toBe(4_000);
+});
+
+test("a refused secret presented again and again is not lent to spooled rows again: no request storm", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
+  const rows = Array.from({ length: 5 }, (_, i) => env("q", `b${i}`));
+  await s1.append(rows);
+  s1.close();
+  const f = fakeSqs((c) =>
+    c.secretAccessKey === CREDS.secretAccessKey ? undefined : new SqsError("SignatureDoesNotMatch", "bad sig", 403, true),
+  );
+  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f);
+  // Each request brings its own credentials object with the same wrong secret.
+  e.offerCredentials({ accessKeyId: CREDS.accessKeyId, secretAccessKey: "typo" });
+  await waitFor(() => f.requests() > 0, 2_000, "the first try");
+  await Bun.sleep(100);
+  const tried = f.requests();
+  for (let i = 0; i < 20; i++) {
+    e.offerCredentials({ accessKeyId: CREDS.accessKeyId, secretAccessKey: "typo" });
+    await Bun.sleep(10);
+  }
+  await Bun.sleep(200);
+  expect(f.requests()).toBe(tried);
+  expect(e.status(rows[0]!.id)?.state).toBe("waiting-for-credentials");
+  e.offerCredentials(CREDS);
+  await waitFor(() => f.stored.length === 5, 3_000, "sent with the right secret");
+});
