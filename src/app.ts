@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps) {
         }),
       )
       .use(queueRoutes({ config: deps.config, sqs: deps.sqs, dispatcher: deps.dispatcher, credentialsOf, now }))
-      .use(deadLetterRoutes({ dispatcher: deps.dispatcher, credentialsOf }))
+      .use(deadLetterRoutes({ dispatcher: deps.dispatcher, sqs: deps.sqs, credentialsOf }))
   );
 }
 

@@ -94,6 +94,11 @@ export function startFakeSqs(plan: (ctx: FaultContext) => Fault | undefined = ()
       const qname = (url: unknown) => String(url ?? "").slice(String(url ?? "").lastIndexOf("/") + 1);
       const host = new URL(request.url).host;
       switch (action) {
+        case "ListQueues": {
+          const prefix = String(payload.QueueNamePrefix ?? "");
+          const names = [...queues.keys()].filter((q) => q.startsWith(prefix));
+          return Response.json({ QueueUrls: names.map((q) => `http://${host}/${ACCOUNT}/${q}`) });
+        }
         case "CreateQueue": {
           const name = payload.QueueName as string;
           if (!queues.has(name)) queues.set(name, []);

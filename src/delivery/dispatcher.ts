@@ -780,9 +780,13 @@ export class DeliveryEngine implements Dispatcher {
     }
   }
 
-  discardDead(id: string): boolean {
+  discardDead(id: string, accessKeyId: string): "discarded" | "not-found" | "other-credentials" {
+    const d = this.deps.spool.getDead(id);
+    if (!d) return "not-found";
+    if (d.accessKeyId !== accessKeyId) return "other-credentials";
     this.recent.delete(id);
-    return this.deps.spool.takeDead(id) !== undefined;
+    this.deps.spool.takeDead(id);
+    return "discarded";
   }
 
   health(): Health {

@@ -72,8 +72,8 @@ export interface Dispatcher {
   deadLetters(opts: DeadFilter & { limit: number }): { total: number; items: DeadLetter[] };
   /** Sends a dead letter again with the credentials of the key it was sent with. */
   retryDead(id: string, creds: Credentials): Promise<"retried" | "not-found" | "other-credentials">;
-  /** Forgets a dead letter; false when there is none. */
-  discardDead(id: string): boolean;
+  /** Forgets a dead letter of this access key id. */
+  discardDead(id: string, accessKeyId: string): "discarded" | "not-found" | "other-credentials";
   start(): void;
   stop(opts: { drainMs: number }): Promise<void>;
 }

@@ -2,9 +2,10 @@
 import { Elysia } from "elysia";
 import type { Dispatcher } from "../delivery/types";
 import { badRequest, forbidden, notFound } from "../errors";
+import type { SqsClient } from "../sqs/client";
 import { isValidQueueName } from "../sqs/limits";
 import { DeadLetterDonePage, DeadLettersPage } from "../views/dead-letters";
-import type { CredentialsOf } from "./auth";
+import { type CredentialsOf, fromSqs } from "./auth";
 import { respond, wantsHtml } from "./respond";
 
 const summary = (d: ReturnType<Dispatcher["deadLetters"]>["items"][number]) => ({
@@ -18,15 +19,34 @@ const summary = (d: ReturnType<Dispatcher["deadLetters"]>["items"][number]) => (
   body_preview: d.entry.MessageBody.slice(0, 200),
 });
 
-export const deadLetterRoutes = ({ dispatcher, credentialsOf }: { dispatcher: Dispatcher; credentialsOf: CredentialsOf }) => {
-  const discard = (request: Request, id: string) => {
-    credentialsOf(request);
-    if (!dispatcher.discardDead(id)) throw notFound(`No dead letter ${id}.`);
+export const deadLetterRoutes = ({
+  dispatcher,
+  sqs,
+  credentialsOf,
+}: {
+  dispatcher: Dispatcher;
+  sqs: SqsClient;
+  credentialsOf: CredentialsOf;
+}) => {
+  /** Dead letters hold bodies: their routes want a secret SQS accepts, not only a key id. */
+  const proven = async (request: Request) => {
+    const creds = credentialsOf(request);
+    await sqs.verifyCredentials(creds).catch((err) => {
+      throw fromSqs(err);
+    });
+    return creds;
+  };
+  const discard = async (request: Request, id: string) => {
+    const creds = await proven(request);
+    const outcome = dispatcher.discardDead(id, creds.accessKeyId);
+    if (outcome === "not-found") throw notFound(`No dead letter ${id}.`);
+    if (outcome === "other-credentials")
+      throw forbidden("OtherCredentials", "This message was sent with another access key id; discard it with that key.");
     return respond(request, wantsHtml(request) ? 200 : 204, null, () => DeadLetterDonePage({ id, what: "discarded" }));
   };
   return new Elysia({ name: "dead-letters", prefix: "/dead-letters" })
-    .get("/", ({ request, query }) => {
-      const creds = credentialsOf(request);
+    .get("/", async ({ request, query }) => {
+      const creds = await proven(request);
       const queue = typeof query.queue === "string" && query.queue !== "" ? query.queue : undefined;
       if (queue && !isValidQueueName(queue)) throw badRequest("InvalidQueueName", "Not a queue name.");
       const limit = Math.min(1000, Math.max(1, Number(query.limit) || 100));
@@ -34,7 +54,7 @@ export const deadLetterRoutes = ({ dispatcher, credentialsOf }: { dispatcher: Di
       return respond(request, 200, { total, dead_letters: items.map(summary) }, () => DeadLettersPage({ total, items, queue }));
     })
     .post("/:id/retry", async ({ request, params }) => {
-      const creds = credentialsOf(request);
+      const creds = await proven(request);
       const outcome = await dispatcher.retryDead(params.id, creds);
       if (outcome === "not-found") throw notFound(`No dead letter ${params.id}.`);
       if (outcome === "other-credentials")

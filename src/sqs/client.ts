@@ -1,5 +1,6 @@
 // SqsClient: the SQS actions the accelerator needs, over AWS JSON 1.0, signed with aws4fetch (SqsSigner).
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-faqs.html
+import { credentialsKey } from "../credentials/basic";
 import { classify, errorFromResponse, isMissingQueue, networkError, SqsError } from "./errors";
 import { md5Hex, md5OfAttributes } from "./md5";
 import { SqsSigner } from "./signer";
@@ -28,6 +29,8 @@ export const queueNameOf = (url: string) => url.slice(url.lastIndexOf("/") + 1);
 
 const MAX_CACHED_URLS = 10_000;
 const MISSING_TTL_MS = 60_000;
+/** How long credentials SQS accepted count as proven (see verifyCredentials). */
+const PROVEN_TTL_MS = 15 * 60_000;
 
 export class SqsClient {
   readonly endpoint: string;
@@ -39,6 +42,8 @@ export class SqsClient {
   private readonly urls = new Map<string, string>();
   /** Queues SQS said do not exist, until when (ms) we believe it without asking again. */
   private readonly missing = new Map<string, number>();
+  /** Credentials SQS accepted (by credentialsKey: access key id and a hash of the secret), until when. */
+  private readonly proven = new Map<string, number>();
 
   constructor(opts: SqsClientOptions) {
     this.endpoint = opts.endpoint.replace(/\/+$/, "");
@@ -83,11 +88,34 @@ export class SqsClient {
       throw networkError(err);
     }
     if (!res.ok) throw errorFromResponse(res.status, text, res.headers);
+    this.prove(creds);
     if (text.trim() === "") return {} as T;
     try {
       return JSON.parse(text) as T;
     } catch {
       throw new SqsError("MalformedResponse", `SQS answered ${action} with something that is not JSON`, res.status, false, "transient");
+    }
+  }
+
+  private prove(creds: Credentials): void {
+    if (this.proven.size >= MAX_CACHED_URLS) this.proven.clear();
+    this.proven.set(credentialsKey(creds), Date.now() + PROVEN_TTL_MS);
+  }
+
+  /**
+   * Proves that the secret goes with the access key id, before anything kept under that key id
+   * (dead letters, with their bodies) is shown or changed: knowing a key id is not enough. SQS
+   * answers a signed ListQueues, or refuses it for want of permission, which proves the signature
+   * just as well. Credentials SQS accepted in the last 15 minutes are not asked about again.
+   */
+  async verifyCredentials(creds: Credentials): Promise<void> {
+    const until = this.proven.get(credentialsKey(creds));
+    if (until !== undefined && until > Date.now()) return;
+    try {
+      await this.call(creds, "ListQueues", { QueueNamePrefix: "sqs-accelerator-credentials-check", MaxResults: 1 });
+    } catch (err) {
+      if (!(err instanceof SqsError && (err.code === "AccessDenied" || err.code === "AccessDeniedException"))) throw err;
+      this.prove(creds);
     }
   }
 

@@ -245,7 +245,8 @@ test("dead letters count toward --max-spool-bytes: messages SQS keeps refusing c
   expect(e.health()).toMatchObject({ ok: false });
   // Discarding a dead letter makes room again; the count survives a reopen.
   const [first] = e.deadLetters({ accessKeyId: CREDS.accessKeyId, limit: 1 }).items;
-  expect(e.discardDead(first!.id)).toBe(true);
+  expect(e.discardDead(first!.id, "AKIDSOMEONEELSE")).toBe("other-credentials");
+  expect(e.discardDead(first!.id, CREDS.accessKeyId)).toBe("discarded");
   expect(spool.deadBytes()).toBe(4_000);
   await e.stop({ drainMs: 0 });
   const again = new SqliteSpool(dir.path, { fsync: "normal" });
