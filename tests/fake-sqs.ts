@@ -35,7 +35,8 @@ export interface FakeSqs {
   requests: Array<{ action: string; entries: number; fault?: Fault["kind"] }>;
   /** Replace the fault plan at any time. */
   setFaults(plan: (ctx: FaultContext) => Fault | undefined): void;
-  createQueue(name: string): void;
+  /** A queue, with its MaximumMessageSize if not the 1 MiB default. */
+  createQueue(name: string, maxMessageSize?: number): void;
   bodies(name: string): string[];
   stop(): void;
 }
@@ -46,6 +47,7 @@ export function startFakeSqs(plan: (ctx: FaultContext) => Fault | undefined = ()
   const queues = new Map<string, Stored[]>();
   const dedup = new Map<string, Set<string>>();
   const counts = new Map<string, number>();
+  const maxSizes = new Map<string, number>();
   const requests: FakeSqs["requests"] = [];
   let faults = plan;
 
@@ -104,6 +106,11 @@ export function startFakeSqs(plan: (ctx: FaultContext) => Fault | undefined = ()
           if (!queues.has(name)) queues.set(name, []);
           return Response.json({ QueueUrl: `http://${host}/${ACCOUNT}/${name}` });
         }
+        case "GetQueueAttributes": {
+          const name = qname(payload.QueueUrl);
+          if (!queues.has(name)) return err(400, "QueueDoesNotExist", "The specified queue does not exist.");
+          return Response.json({ Attributes: { MaximumMessageSize: String(maxSizes.get(name) ?? 1_048_576) } });
+        }
         case "GetQueueUrl": {
           const name = payload.QueueName as string;
           if (!queues.has(name)) return err(400, "QueueDoesNotExist", "The specified queue does not exist.");
@@ -159,8 +166,9 @@ export function startFakeSqs(plan: (ctx: FaultContext) => Fault | undefined = ()
     setFaults: (p) => {
       faults = p;
     },
-    createQueue: (name) => {
+    createQueue: (name, maxMessageSize) => {
       if (!queues.has(name)) queues.set(name, []);
+      if (maxMessageSize !== undefined) maxSizes.set(name, maxMessageSize);
     },
     bodies: (name) => (queues.get(name) ?? []).map((m) => m.body),
     stop: () => server.stop(true),

@@ -33,6 +33,7 @@ const CREATE_ATTRIBUTES: Array<[field: string, attribute: string, min: number, m
   ["visibility_timeout", "VisibilityTimeout", 0, 43_200],
   ["delay_seconds", "DelaySeconds", 0, 900],
   ["message_retention_period", "MessageRetentionPeriod", 60, 1_209_600],
+  ["maximum_message_size", "MaximumMessageSize", 1_024, 1_048_576],
 ];
 
 /** Reads the create form/JSON into a name and SQS attributes, every value validated. */
@@ -102,13 +103,14 @@ export const queueRoutes = ({ config, sqs, dispatcher, credentialsOf, now }: Que
         const creds = credentialsOf(request);
         if (sqs.knownMissing(creds, name)) throw notFound(`Queue ${name} does not exist.`);
         const items = parseBatch(await readBatchText(request));
+        const maxBytes = Math.min(config.maxBodyBytes, sqs.queueMaxBytes(creds, name) ?? Number.POSITIVE_INFINITY);
         const now0 = now();
         const envelopes: Envelope[] = [];
         const problems: Array<{ index: number; code: string; message: string }> = [];
         items.forEach((item, index) => {
           const id = Bun.randomUUIDv7();
           try {
-            const { entry, bytes } = toEntry(name, id, batchFields(item), config.maxBodyBytes);
+            const { entry, bytes } = toEntry(name, id, batchFields(item), maxBytes);
             envelopes.push({ id, queue: name, creds, entry, bytes, acceptedAt: now0 });
           } catch (err) {
             if (!(err instanceof AppError)) throw err;
@@ -154,7 +156,12 @@ export const queueRoutes = ({ config, sqs, dispatcher, credentialsOf, now }: Que
         }
         if (sqs.knownMissing(creds, name)) throw notFound(`Queue ${name} does not exist.`);
         const id = Bun.randomUUIDv7();
-        const { entry, bytes } = toEntry(name, id, input, config.maxBodyBytes);
+        const { entry, bytes } = toEntry(
+          name,
+          id,
+          input,
+          Math.min(config.maxBodyBytes, sqs.queueMaxBytes(creds, name) ?? Number.POSITIVE_INFINITY),
+        );
         await dispatcher.accept([{ id, queue: name, creds, entry, bytes, acceptedAt: now() }]);
         dispatcher.recordAck(performance.now() - started);
         return respond(request, 202, { id, queue: name }, () => AcceptedPage({ id, queue: name }), {

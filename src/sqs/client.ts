@@ -29,6 +29,8 @@ export const queueNameOf = (url: string) => url.slice(url.lastIndexOf("/") + 1);
 
 const MAX_CACHED_URLS = 10_000;
 const MISSING_TTL_MS = 60_000;
+/** How long a queue's MaximumMessageSize is believed before it is read again. */
+const SIZE_LIMIT_TTL_MS = 5 * 60_000;
 /** How long credentials SQS accepted count as proven (see verifyCredentials). */
 const PROVEN_TTL_MS = 15 * 60_000;
 
@@ -42,6 +44,9 @@ export class SqsClient {
   private readonly urls = new Map<string, string>();
   /** Queues SQS said do not exist, until when (ms) we believe it without asking again. */
   private readonly missing = new Map<string, number>();
+  /** Queues' own MaximumMessageSize, read in the background once their URL is known. */
+  private readonly sizeLimits = new Map<string, { bytes: number; until: number }>();
+  private readonly readingSizeLimit = new Set<string>();
   /** Credentials SQS accepted (by credentialsKey: access key id and a hash of the secret), until when. */
   private readonly proven = new Map<string, number>();
 
@@ -143,6 +148,7 @@ export class SqsClient {
     });
     this.urls.set(this.cacheKey(creds, name), r.QueueUrl);
     this.missing.delete(this.cacheKey(creds, name));
+    this.readSizeLimit(creds, this.cacheKey(creds, name), r.QueueUrl);
     return r.QueueUrl;
   }
 
@@ -168,7 +174,40 @@ export class SqsClient {
     this.missing.delete(key);
     if (this.urls.size >= MAX_CACHED_URLS) this.urls.clear();
     this.urls.set(key, r.QueueUrl);
+    this.readSizeLimit(creds, key, r.QueueUrl);
     return r.QueueUrl;
+  }
+
+  /**
+   * The queue's own MaximumMessageSize (1,024 bytes to 1 MiB) when known, so a send too large for
+   * it is refused at the door rather than accepted and dead-lettered. Never waits for SQS: it is
+   * read in the background once the queue's URL is known, and again after 5 minutes; until then
+   * (or without permission to read it) only --max-body-bytes applies.
+   */
+  queueMaxBytes(creds: Credentials, name: string): number | undefined {
+    const key = this.cacheKey(creds, name);
+    const known = this.sizeLimits.get(key);
+    if (known && known.until > Date.now()) return known.bytes;
+    const url = this.urls.get(key);
+    if (url) this.readSizeLimit(creds, key, url);
+    return undefined;
+  }
+
+  private readSizeLimit(creds: Credentials, key: string, url: string): void {
+    if (this.readingSizeLimit.has(key)) return;
+    this.readingSizeLimit.add(key);
+    this.call<{ Attributes?: Record<string, string> }>(creds, "GetQueueAttributes", {
+      QueueUrl: url,
+      AttributeNames: ["MaximumMessageSize"],
+    })
+      .then((r) => {
+        const bytes = Number(r.Attributes?.MaximumMessageSize);
+        if (!Number.isInteger(bytes) || bytes <= 0) return;
+        if (this.sizeLimits.size >= MAX_CACHED_URLS) this.sizeLimits.clear();
+        this.sizeLimits.set(key, { bytes, until: Date.now() + SIZE_LIMIT_TTL_MS });
+      })
+      .catch(() => {}) // no permission, or SQS not answering: SQS itself refuses what is too large
+      .finally(() => this.readingSizeLimit.delete(key));
   }
 
   /** True when SQS recently said this queue does not exist (so a send can get 404 at the door). */
@@ -180,6 +219,7 @@ export class SqsClient {
   /** Forgets a cached URL (after the queue is deleted or reported missing). */
   forgetQueue(creds: Credentials, name: string): void {
     this.urls.delete(this.cacheKey(creds, name));
+    this.sizeLimits.delete(this.cacheKey(creds, name));
   }
 
   async getQueueAttributes(creds: Credentials, url: string): Promise<Record<string, string>> {

@@ -16,7 +16,7 @@ export function routeDocs(base: string): RouteDoc[] {
     {
       method: "POST",
       path: "/queues",
-      what: "create a queue (queue_name, visibility_timeout, delay_seconds, message_retention_period; a .fifo name makes a FIFO queue)",
+      what: "create a queue (queue_name, visibility_timeout, delay_seconds, message_retention_period, maximum_message_size; a .fifo name makes a FIFO queue)",
       curl: `curl ${auth} -d queue_name=orders ${base}/queues`,
     },
     { method: "GET", path: "/queues/NAME", what: "queue attributes and a send form", curl: `curl ${auth} ${base}/queues/orders` },

@@ -34,6 +34,9 @@ export function QueuesPage({ queues }: { queues: Array<{ name: string; url: stri
         <label>
           Message retention (seconds) <input type="number" name="message_retention_period" min="60" max="1209600" />
         </label>
+        <label>
+          Largest message (bytes) <input type="number" name="maximum_message_size" min="1024" max="1048576" />
+        </label>
         <button type="submit">Create queue</button>
       </form>
     </Layout>

@@ -1,6 +1,6 @@
 // Routes of the queue feature through app.handle, against a real moto server.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Moto, makeApp, req, startMoto, waitFor } from "../helpers";
+import { CREDS, type Moto, makeApp, req, startMoto, waitFor } from "../helpers";
 
 let moto: Moto;
 beforeAll(async () => {
@@ -87,6 +87,22 @@ describe("queues against moto", () => {
     const tracked = await (await app.handle(req(`/messages/${id}`))).json();
     expect(tracked.state).toBe("sent");
     expect(tracked.sqsMessageId).toBeString();
+  });
+
+  test("a queue's own MaximumMessageSize is enforced at the door once known: 413, not a 202 and a dead letter", async () => {
+    const { app, sqs } = makeApp(moto.url);
+    const name = uniq("small");
+    const created = await app.handle(req("/queues", { method: "POST", form: { queue_name: name, maximum_message_size: "1024" } }));
+    expect(created.status).toBe(201);
+    // Read in the background once the queue's URL is known (here: at once, after the create).
+    await waitFor(() => sqs.queueMaxBytes(CREDS, name) === 1024, 5_000, "the queue's limit");
+    const big = await app.handle(req(`/queues/${name}`, { method: "POST", form: { message_body: "x".repeat(2_000) } }));
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { message: string } }).error.message).toContain("1024");
+    const batch = await app.handle(req(`/queues/${name}/batch`, { method: "POST", json: [{ body: "ok" }, { body: "y".repeat(1_500) }] }));
+    expect(batch.status).toBe(400);
+    const fits = await app.handle(req(`/queues/${name}`, { method: "POST", form: { message_body: "x".repeat(1_000) } }));
+    expect(fits.status).toBe(202);
   });
 
   test("delete → 204, then 404; the HTML form needs its confirmation box", async () => {

@@ -4,6 +4,7 @@ import { SqsClient } from "../../src/sqs/client";
 import { SqsError } from "../../src/sqs/errors";
 import { md5Hex, md5OfAttributes } from "../../src/sqs/md5";
 import type { Credentials, SendEntry } from "../../src/sqs/types";
+import { waitFor } from "../helpers";
 
 const CREDS: Credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
 const QUEUE_URL = "http://127.0.0.1:1234/000000000000/orders";
@@ -14,6 +15,9 @@ interface Captured {
   headers: Headers;
   body: Record<string, unknown>;
 }
+
+/** The requests of one action, e.g. "GetQueueUrl" (a queue's size limit is read in the background too). */
+const only = (calls: Captured[], action: string) => calls.filter((c) => c.headers.get("x-amz-target") === `AmazonSQS.${action}`);
 
 type Answer = { status?: number; json?: unknown; text?: string; headers?: Record<string, string> };
 
@@ -139,9 +143,9 @@ describe("request shape", () => {
     const { client, calls } = fakeSqs((req) => ({ json: { QueueUrl: `http://127.0.0.1:1234/000000000000/${req.body.QueueName}` } }));
     await client.createQueue(CREDS, "plain");
     await client.createQueue(CREDS, "jobs.fifo", { FifoQueue: "true" });
-    expect(calls[0]!.body).toEqual({ QueueName: "plain" });
-    expect(calls[1]!.body).toEqual({ QueueName: "jobs.fifo", Attributes: { FifoQueue: "true" } });
-    expect(calls[1]!.headers.get("x-amz-target")).toBe("AmazonSQS.CreateQueue");
+    const creates = only(calls, "CreateQueue");
+    expect(creates[0]!.body).toEqual({ QueueName: "plain" });
+    expect(creates[1]!.body).toEqual({ QueueName: "jobs.fifo", Attributes: { FifoQueue: "true" } });
   });
 });
 
@@ -313,13 +317,13 @@ describe("queues", () => {
     const { client, calls } = fakeSqs(() => ({ json: { QueueUrl: QUEUE_URL } }));
     expect(await client.getQueueUrl(CREDS, "orders")).toBe(QUEUE_URL);
     expect(await client.getQueueUrl(CREDS, "orders")).toBe(QUEUE_URL);
-    expect(calls).toHaveLength(1);
+    expect(only(calls, "GetQueueUrl")).toHaveLength(1);
     // other credentials resolve on their own
     await client.getQueueUrl({ accessKeyId: "AKIDOTHER", secretAccessKey: "s" }, "orders");
-    expect(calls).toHaveLength(2);
+    expect(only(calls, "GetQueueUrl")).toHaveLength(2);
     client.forgetQueue(CREDS, "orders");
     expect(await client.getQueueUrl(CREDS, "orders")).toBe(QUEUE_URL);
-    expect(calls).toHaveLength(3);
+    expect(only(calls, "GetQueueUrl")).toHaveLength(3);
   });
 
   test("a queue GetQueueUrl reported missing is known missing until it is created", async () => {
@@ -343,10 +347,24 @@ describe("queues", () => {
       req.headers.get("x-amz-target") === "AmazonSQS.GetQueueUrl" ? { json: { QueueUrl: QUEUE_URL } } : { text: "" },
     );
     await client.deleteQueue(CREDS, "orders");
-    expect(calls.map((c) => c.headers.get("x-amz-target"))).toEqual(["AmazonSQS.GetQueueUrl", "AmazonSQS.DeleteQueue"]);
-    expect(calls[1]!.body).toEqual({ QueueUrl: QUEUE_URL });
+    expect(only(calls, "DeleteQueue").map((c) => c.body)).toEqual([{ QueueUrl: QUEUE_URL }]);
     await client.getQueueUrl(CREDS, "orders");
-    expect(calls).toHaveLength(3);
+    expect(only(calls, "GetQueueUrl")).toHaveLength(2);
+  });
+
+  test("a queue's MaximumMessageSize is read in the background once its URL is known, never waited for", async () => {
+    const { client, calls } = fakeSqs((req) =>
+      req.headers.get("x-amz-target") === "AmazonSQS.GetQueueUrl"
+        ? { json: { QueueUrl: QUEUE_URL } }
+        : { json: { Attributes: { MaximumMessageSize: "2048" } } },
+    );
+    expect(client.queueMaxBytes(CREDS, "orders")).toBeUndefined(); // no URL yet: nothing is asked
+    expect(calls).toHaveLength(0);
+    await client.getQueueUrl(CREDS, "orders");
+    await waitFor(() => client.queueMaxBytes(CREDS, "orders") === 2048, 2_000, "the limit");
+    expect(only(calls, "GetQueueAttributes").map((c) => c.body)).toEqual([{ QueueUrl: QUEUE_URL, AttributeNames: ["MaximumMessageSize"] }]);
+    client.forgetQueue(CREDS, "orders");
+    expect(client.queueMaxBytes(CREDS, "orders")).toBeUndefined();
   });
 });
 
