@@ -379,6 +379,10 @@ export function loadConfig(argv: string[], env: Env): Command {
       local = true;
       continue;
     }
+    if (arg.startsWith("--local=")) {
+      problems.push("--local takes no value (use --local, or SQS_ACCELERATOR_LOCAL=1)");
+      continue;
+    }
     if (!arg.startsWith("--")) {
       problems.push(`unexpected argument ${JSON.stringify(arg)} (see --help)`);
       continue;
@@ -415,6 +419,10 @@ export function loadConfig(argv: string[], env: Env): Command {
   const domain = config.region?.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
   config.endpoint = config.endpoint ? config.endpoint.replace(/\/+$/, "") : `https://sqs.${config.region}.${domain}`;
   if ((config.spool as string | null) === "none") config.spool = null;
+  // The name the daemon is bound to is a name its clients use: its Host header is accepted too.
+  const bound = (config.host ?? "").toLowerCase();
+  if (bound && !/^[\d.]+$/.test(bound) && !bound.includes(":") && !config.allowedHosts?.includes(bound))
+    config.allowedHosts = [...(config.allowedHosts ?? []), bound];
   if (problems.length > 0) return { kind: "error", problems };
   return { kind: "serve", config };
 }

@@ -116,7 +116,16 @@ export async function serve(config: Config, env: Record<string, string | undefin
 
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator will not wait for the drain. What the spool holds stays there.
+      const pending = dispatcher.stats().pending;
+      log.warn("second signal: exiting without waiting for the drain", {
+        signal,
+        pending,
+        kept: pending > 0 ? config.spool !== null : undefined,
+      });
+      process.exit(1);
+    }
     stopping = true;
     clearInterval(activityTimer);
     log.info("stopping: no new messages; delivering what is pending", { signal, drain_ms: config.drainTimeoutMs });

@@ -1,5 +1,7 @@
 // The command line: `bun src/main.ts` as a subprocess (help, version, exit codes, one line per problem) and loadConfig as a pure function.
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json";
 import { type Command, type Config, loadConfig, OPTIONS, parseDuration } from "../src/config";
@@ -100,6 +102,10 @@ describe("sqs-accelerator as a subprocess", () => {
     expectUsageError(run(["--bogus=1"]), "--bogus");
   });
 
+  test("--local=1 → exit 2 saying --local takes no value", () => {
+    expect(expectUsageError(run(["--local=1"]), "--local")).toContain("takes no value");
+  });
+
   test("--port abc → exit 2 naming --port", () => {
     const line = expectUsageError(run(["--port", "abc"]), "--port");
     expect(line).toContain("abc");
@@ -161,6 +167,42 @@ describe("sqs-accelerator as a subprocess", () => {
       await proc.exited;
     }
   });
+
+  test("a second SIGTERM during the drain exits at once (1), saying what is pending", async () => {
+    const port = await freePort();
+    const spool = mkdtempSync(join(tmpdir(), "sqsacc-cli-"));
+    // SQS is unreachable, so the message stays pending and the drain would wait --drain-timeout.
+    const proc = Bun.spawn(
+      [process.execPath, MAIN, "--spool", spool, "--port", String(port), "--endpoint", "http://127.0.0.1:9", "--drain-timeout", "60000"],
+      { cwd: ROOT, env: cleanEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    );
+    try {
+      let sent = 0;
+      const deadline = Date.now() + 20_000;
+      while (sent !== 202 && proc.exitCode === null && Date.now() < deadline) {
+        sent = await fetch(`http://127.0.0.1:${port}/queues/q1`, {
+          method: "POST",
+          body: "hello",
+          headers: { "content-type": "text/plain", authorization: `Basic ${btoa("AKIDEXAMPLE:secret")}` },
+        })
+          .then((r) => r.status)
+          .catch(() => Bun.sleep(50).then(() => 0));
+      }
+      expect(sent).toBe(202);
+      proc.kill("SIGTERM");
+      await Bun.sleep(300);
+      expect(proc.exitCode).toBeNull(); // draining
+      proc.kill("SIGTERM");
+      const code = await Promise.race([proc.exited, Bun.sleep(5_000).then(() => "still running 5 s after the second signal")]);
+      expect(code).toBe(1);
+      const err = await new Response(proc.stderr as ReadableStream).text();
+      expect(lines(err).find((l) => l.includes("second signal"))).toContain("pending=1 kept=true");
+    } finally {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+      await proc.exited;
+      rmSync(spool, { recursive: true, force: true });
+    }
+  });
 });
 
 /** The Config of a command that must be "serve". */
@@ -176,6 +218,12 @@ function problems(cmd: Command): string[] {
 
 describe("loadConfig (pure)", () => {
   const HOME = { HOME: "/home/someone" };
+
+  test("the bound host name is an accepted Host header; IP addresses need no entry", () => {
+    expect(serve(loadConfig(["--host", "Sqs-Acc.Internal"], HOME)).allowedHosts).toEqual(["sqs-acc.internal"]);
+    expect(serve(loadConfig(["--host", "10.0.0.5", "--allowed-hosts", "a.example"], HOME)).allowedHosts).toEqual(["a.example"]);
+    expect(serve(loadConfig(["--host", "::1"], HOME)).allowedHosts).toEqual([]);
+  });
 
   test("defaults", () => {
     const c = serve(loadConfig([], HOME));
