@@ -59,6 +59,8 @@ interface Pending {
   borrowed?: boolean;
   /** Its last attempt failed as a whole request: retry early once the lane works again. */
   outage?: boolean;
+  /** Its batch was refused as a whole for what one entry may have caused: it goes next, on its own. */
+  alone?: boolean;
 }
 
 interface Lane {
@@ -417,6 +419,13 @@ export class DeliveryEngine implements Dispatcher {
    * lane only needs to look at its first few; a FIFO lane skips groups already in flight.
    */
   private takeBatch(lane: Lane): Pending[] {
+    const first = lane.retries[0];
+    if (first?.alone) {
+      first.alone = false;
+      lane.retries.shift();
+      if (lane.fifo && first.groupId !== undefined) lane.busyGroups.add(first.groupId);
+      return [first];
+    }
     const maxEntries = this.deps.options.maxBatch;
     const limit = lane.fifo ? 1000 : maxEntries;
     const window: Pending[] = [];
@@ -549,6 +558,21 @@ export class DeliveryEngine implements Dispatcher {
 
   private failAll(lane: Lane, batch: Pending[], error: SqsError): void {
     if (isMissingQueue(error.code)) this.deps.sqs.forgetQueue(lane.creds, lane.queue);
+    if (!error.retryable && batch.length > 1 && !isMissingQueue(error.code) && !isAuthFailure(error.code) && !this.halted) {
+      // SQS refused the whole batch for something one entry may have caused (most entry problems
+      // come back one by one, but not all): each goes again on its own, so only the culprit dies.
+      for (const p of batch) {
+        p.alone = true;
+        if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
+      }
+      lane.retries = lane.retries.concat(batch).sort((a, b) => a.seq - b.seq);
+      this.deps.log.warn("SQS refused a whole batch; its messages go again one by one", {
+        queue: lane.queue,
+        count: batch.length,
+        code: error.code,
+      });
+      return;
+    }
     const outage = error.retryable && error.kind !== "resign";
     if (outage) {
       // The lane's own backoff, like a message's but capped lower; see LANE_PAUSE_CAP_MS.

@@ -280,3 +280,26 @@ test("a refused secret presented again and again is not lent to spooled rows aga
   e.offerCredentials(CREDS);
   await waitFor(() => f.stored.length === 5, 3_000, "sent with the right secret");
 });
+
+test("a batch SQS refuses as a whole for one bad entry: each message goes again alone, and only that one dies", async () => {
+  const refuse = () => new SqsError("InvalidParameterValue", "one entry is invalid", 400, true);
+  const stored: string[] = [];
+  const sender = {
+    async sendMessage(_c: Credentials, _u: string, e: SendEntry) {
+      if (e.MessageBody === "bad") throw refuse();
+      stored.push(e.MessageBody);
+      return { MessageId: crypto.randomUUID() };
+    },
+    async sendMessageBatch(): Promise<BatchOutcome> {
+      throw refuse(); // every batch here holds "bad"
+    },
+  };
+  const f = { ...fakeSqs(), sender };
+  const e = engineWith(new MemorySpool(), f);
+  const envs = ["a", "b", "bad", "c", "d"].map((b) => env("q", b));
+  await e.accept(envs);
+  await waitFor(() => envs.every((m) => ["sent", "dead"].includes(e.status(m.id)?.state ?? "")), 5_000, "settled");
+  expect(stored).toEqual(["a", "b", "c", "d"]);
+  expect(envs.map((m) => e.status(m.id)?.state)).toEqual(["sent", "sent", "dead", "sent", "sent"]);
+  expect(e.status(envs[2]!.id)?.lastError).toContain("InvalidParameterValue");
+});
