@@ -37,6 +37,13 @@ export function toPlain(e: unknown): PlainError {
   return { code: err.code, message: err.message, status: err.status, senderFault: err.senderFault, kind: err.kind };
 }
 
+/** A send the worker never answered: it may or may not have reached SQS, so it is retried (at least once). */
+const notAnswered = (id: number, message: string): SenderReply => ({
+  id,
+  ok: false,
+  error: { code: "Timeout", message, status: 0, senderFault: false, kind: "transient" },
+});
+
 const revive = (e: PlainError) => new SqsError(e.code, e.message, e.status, e.senderFault, e.kind);
 
 /**
@@ -56,20 +63,35 @@ const WORKER_SPEC = compiled ? "./sqs/send-worker.ts" : new URL("./send-worker.t
 
 type Call = { op: "send" | "batch"; creds: Credentials; url: string; entries: SendEntry[]; resolve: (r: SenderReply) => void };
 
+export interface WorkerSenderTuning {
+  /** The worker's module (tests give a misbehaving one). */
+  workerSpec?: string;
+  /** How long past the upstream timeout a silent worker is waited for [5,000 ms]. */
+  graceMs?: number;
+}
+
 export class WorkerSender implements Sender {
   private worker?: Worker;
   private next = 1;
   private readonly waiting = new Map<number, Call>();
   /** Set if the worker cannot run: sends then happen on this thread, as without a worker. */
   private fallback?: SqsClient;
+  /** When the current worker last answered (or started). */
+  private heardAt = 0;
+  /** Workers replaced because they stopped answering. */
+  restarts = 0;
 
-  constructor(private readonly options: Omit<SqsClientOptions, "fetch">) {}
+  constructor(
+    private readonly options: Omit<SqsClientOptions, "fetch">,
+    private readonly tuning: WorkerSenderTuning = {},
+  ) {}
 
   /** Started on the first send, so it costs nothing at startup. */
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SPEC);
+    const worker = new Worker(this.tuning.workerSpec ?? WORKER_SPEC);
     this.worker = worker;
+    this.heardAt = Date.now();
     worker.onerror = (event) => {
       console.error(`sqs-accelerator: sender thread failed (${event.message}); sending from the main thread`);
       this.fallback ??= new SqsClient(this.options);
@@ -78,6 +100,7 @@ export class WorkerSender implements Sender {
       for (const c of calls) void this.direct(c).then(c.resolve);
     };
     worker.onmessage = (event: MessageEvent<string>) => {
+      this.heardAt = Date.now();
       const reply = JSON.parse(event.data) as SenderReply;
       const w = this.waiting.get(reply.id);
       if (!w) return;
@@ -92,24 +115,17 @@ export class WorkerSender implements Sender {
 
   private call(op: "send" | "batch", creds: Credentials, url: string, entries: SendEntry[]): Promise<SenderReply> {
     const id = this.next++;
+    const grace = this.tuning.graceMs ?? 5_000;
     return new Promise((resolve) => {
       const call: Call = { op, creds, url, entries, resolve };
       if (this.fallback) return void this.direct(call).then(resolve);
       // The worker answers within its own upstream timeout; past that plus a margin, give up on it.
       const deadline = setTimeout(() => {
-        if (this.waiting.delete(id))
-          resolve({
-            id,
-            ok: false,
-            error: {
-              code: "Timeout",
-              message: "the sender thread did not answer in time",
-              status: 0,
-              senderFault: false,
-              kind: "transient",
-            },
-          });
-      }, this.options.timeoutMs + 5_000);
+        if (!this.waiting.delete(id)) return;
+        resolve(notAnswered(id, "the sender thread did not answer in time"));
+        // Silent all that time, not just slow with this one: it is stuck; a new one takes over.
+        if (Date.now() - this.heardAt >= this.options.timeoutMs + grace) this.restart();
+      }, this.options.timeoutMs + grace);
       this.waiting.set(id, {
         ...call,
         resolve: (r) => {
@@ -119,6 +135,18 @@ export class WorkerSender implements Sender {
       });
       this.started().postMessage(toWire({ op, id, creds, url, entries }));
     });
+  }
+
+  private restart(): void {
+    const stuck = this.worker;
+    if (!stuck) return;
+    this.worker = undefined;
+    stuck.terminate();
+    this.restarts++;
+    console.error("sqs-accelerator: the sender thread stopped answering; starting a new one (its requests are retried)");
+    const calls = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const c of calls) c.resolve(notAnswered(0, "the sender thread was restarted"));
   }
 
   /** The same call on this thread, shaped as the worker would have answered. */

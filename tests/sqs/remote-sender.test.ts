@@ -61,3 +61,24 @@ test("fault: a slow answer beyond the timeout is a retryable Timeout", async () 
   expect([err.code, err.retryable]).toEqual(["Timeout", true]);
   fake.setFaults(() => undefined);
 });
+
+test("fault: a sender thread that stops answering is replaced, and the sends it held fail as retryable Timeouts", async () => {
+  const silent = new WorkerSender(
+    { endpoint: fake.url, region: "us-east-1", timeoutMs: 100 },
+    { workerSpec: new URL("./silent-worker.ts", import.meta.url).href, graceMs: 100 },
+  );
+  try {
+    const [a, b] = await Promise.all([
+      silent.sendMessage(CREDS, url, { MessageBody: "held 1" }).catch((e) => e),
+      silent.sendMessageBatch(CREDS, url, [{ MessageBody: "held 2" }, { MessageBody: "held 3" }]).catch((e) => e),
+    ]);
+    expect([a.code, a.retryable, b.code, b.retryable]).toEqual(["Timeout", true, "Timeout", true]);
+    expect(silent.restarts).toBe(1);
+  } finally {
+    silent.close();
+  }
+});
+
+test("a worker that answers, if slowly, is not replaced", () => {
+  expect(sender.restarts).toBe(0);
+});
