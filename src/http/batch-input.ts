@@ -43,8 +43,25 @@ export function parseBatch(text: string): BatchItem[] {
   items.forEach((item, i) => {
     if (!item || typeof item !== "object" || typeof (item as BatchItem).body !== "string")
       throw badRequest("MalformedBatch", `Message #${i} needs a string "body".`);
+    checkAttributesShape((item as { attributes?: unknown }).attributes, i);
   });
   return items as BatchItem[];
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** `attributes` is absent, or a JSON object whose values are strings or `{"type": string, "value": string}`. */
+function checkAttributesShape(attributes: unknown, i: number): void {
+  if (attributes === undefined) return;
+  if (!isPlainObject(attributes))
+    throw badRequest("MalformedBatch", `Message #${i}: "attributes" must be a JSON object of name → value or {"type", "value"}.`);
+  for (const [name, v] of Object.entries(attributes)) {
+    if (typeof v === "string" || (isPlainObject(v) && typeof v.type === "string" && typeof v.value === "string")) continue;
+    throw badRequest(
+      "MalformedBatch",
+      `Message #${i}: attribute ${JSON.stringify(name)} must be a string or {"type": "String|Number|Binary[.label]", "value": "…"} with string type and value.`,
+    );
+  }
 }
 
 /** Shapes one batch item like a single send's fields, so both share one validation. */
@@ -53,8 +70,9 @@ export function batchFields(item: BatchItem): SendFields {
   if (item.delay_seconds !== undefined) fields.set("delay_seconds", String(item.delay_seconds));
   if (item.group_id !== undefined) fields.set("message_group_id", String(item.group_id));
   if (item.deduplication_id !== undefined) fields.set("message_deduplication_id", String(item.deduplication_id));
+  // parseBatch has checked the shape; the type and value themselves are checked like a single send's.
   const attributes = Object.entries(item.attributes ?? {}).map(([name, v]) =>
-    typeof v === "string" ? { name, type: "String", value: v } : { name, type: String(v?.type ?? "String"), value: String(v?.value ?? "") },
+    typeof v === "string" ? { name, type: "String", value: v } : { name, type: v.type, value: v.value },
   );
   return { body: item.body, bodyBytes: utf8Length(item.body), fields, attributes };
 }

@@ -40,6 +40,17 @@ export function crossSite(request: Request): boolean {
   return request.headers.get("sec-fetch-site") === "cross-site";
 }
 
+const BATCH_PATH = /^\/queues\/[^/]+\/batch$/;
+
+/** The path of an absolute request URL, without its query and one trailing slash (as the router sees it). */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("://") + 3);
+  if (start === -1) return "/";
+  const query = url.indexOf("?", start);
+  const path = query === -1 ? url.slice(start) : url.slice(start, query);
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
 const isForm = (ct: string) => ct.startsWith("application/x-www-form-urlencoded") || ct.startsWith("multipart/form-data");
 
 /**
@@ -59,7 +70,7 @@ export function guard(request: Request, allowedHosts: readonly string[], maxBody
   if (length !== null && request.method === "POST") {
     const ct = (request.headers.get("content-type") ?? "").toLowerCase();
     const n = Number(length);
-    if (request.url.endsWith("/batch")) {
+    if (BATCH_PATH.test(pathOf(request.url))) {
       if (n > MAX_BATCH_REQUEST_BYTES) return tooLarge(MAX_BATCH_REQUEST_BYTES);
     } else if (n > (isForm(ct) ? maxRequestBytes(ct, maxBodyBytes) : maxBodyBytes)) {
       // A raw body is the message itself: over the limit is refused before a byte is read.

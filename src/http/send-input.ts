@@ -1,6 +1,17 @@
 // Reads a send request (form fields or a raw body plus X-Sqs-* headers) into an SQS entry, validated as SQS would.
 import { AppError, badRequest, tooLarge } from "../errors";
-import { checkBody, decodeUtf8, firstForbiddenChar, isFifoName, MAX_ATTRIBUTES, MAX_DELAY_SECONDS, parseIntIn } from "../sqs/limits";
+import {
+  checkBody,
+  decodeUtf8,
+  firstForbiddenChar,
+  isFifoName,
+  isValidDataType,
+  MAX_ATTRIBUTES,
+  MAX_DELAY_SECONDS,
+  MAX_NUMBER_DIGITS,
+  numberProblem,
+  parseIntIn,
+} from "../sqs/limits";
 import type { MessageAttributes, SendEntry } from "../sqs/types";
 
 /** What a send request said, before validation. Field names are the form's. */
@@ -46,6 +57,15 @@ export function parseUrlEncoded(text: string): Map<string, string> {
 const ATTR_FIELD = /^attr\.(.+?)(?:;(String|Number|Binary)(\.[^;]*)?)?$/;
 const ATTR_HEADER = /^x-sqs-(?:(number|binary)-)?attribute-(.+)$/;
 
+/**
+ * Bun hands header bytes over as one char per byte (Latin-1); clients (curl, fetch, SDKs) send
+ * UTF-8, so the bytes are read again as UTF-8. Null when they are not valid UTF-8.
+ */
+function headerText(value: string): string | null {
+  if (!/[^\x00-\x7f]/.test(value)) return value;
+  return decodeUtf8(Buffer.from(value, "latin1"));
+}
+
 /** Reads the request body (already size-capped by the server) into SendFields. */
 export async function readSend(request: Request, maxBodyBytes: number): Promise<SendFields> {
   const ct = (request.headers.get("content-type") ?? "").toLowerCase();
@@ -84,8 +104,10 @@ export async function readSend(request: Request, maxBodyBytes: number): Promise<
   const body = decodeUtf8(raw);
   if (body === null) throw badRequest("InvalidMessageContents", "The message body is not valid UTF-8.");
   const fields = new Map<string, string>();
-  for (const [k, v] of request.headers) {
+  for (const [k, raw] of request.headers) {
     if (!k.startsWith("x-sqs-")) continue;
+    const v = headerText(raw);
+    if (v === null) throw badRequest("InvalidEncoding", `The ${k} header is not valid UTF-8.`);
     const a = ATTR_HEADER.exec(k);
     if (a) {
       attributes.push({ name: a[2]!, type: a[1] === "number" ? "Number" : a[1] === "binary" ? "Binary" : "String", value: v });
@@ -98,7 +120,6 @@ export async function readSend(request: Request, maxBodyBytes: number): Promise<
 
 const ID_CHARS = /^[\x21-\x7e]{1,128}$/;
 const ATTR_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 function checkAttributes(list: SendFields["attributes"]): { attrs?: MessageAttributes; bytes: number } {
   if (list.length === 0) return { bytes: 0 };
@@ -112,15 +133,20 @@ function checkAttributes(list: SendFields["attributes"]): { attrs?: MessageAttri
       throw bad("names are 1-256 of A-Z a-z 0-9 _ - . with no leading, trailing or double dot");
     if (/^(aws|amazon)\./i.test(name)) throw bad("names starting with AWS. or Amazon. are reserved");
     if (Object.hasOwn(attrs, name)) throw bad("given twice");
-    if (type.length > 256 || firstForbiddenChar(type) !== -1) throw bad("the data type is not valid");
+    if (!isValidDataType(type))
+      throw bad(
+        "the data type must be String, Number or Binary, or one of those, a dot and a label (printable ASCII, no spaces), 256 characters at most",
+      );
     if (value === "") throw bad("the value is empty");
     if (type.startsWith("Binary")) {
       if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.length % 4 !== 0) throw bad("a Binary value must be base64");
       attrs[name] = { DataType: type, BinaryValue: value };
       bytes += Buffer.from(value, "base64").length;
     } else {
-      if (type.startsWith("Number") && (!NUMBER.test(value) || value.replace(/[^0-9]/g, "").replace(/^0+/, "").length > 38))
-        throw bad("a Number value must be a decimal number with at most 38 digits");
+      const problem = type.startsWith("Number") ? numberProblem(value) : null;
+      if (problem === "syntax") throw bad("a Number value must be a decimal number such as -12.5 or 3e10");
+      if (problem === "digits") throw bad(`a Number value may have at most ${MAX_NUMBER_DIGITS} significant digits`);
+      if (problem === "range") throw bad("a Number value must be 0 or between 10^-128 and 10^126 in magnitude");
       if (firstForbiddenChar(value) !== -1) throw bad("the value contains characters SQS does not allow");
       attrs[name] = { DataType: type, StringValue: value };
       bytes += utf8Length(value);

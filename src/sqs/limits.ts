@@ -71,6 +71,40 @@ export function checkBody(body: string, byteLength: number, maxBytes: number): B
   return null;
 }
 
+const DATA_TYPE = /^(String|Number|Binary)(\.[\x21-\x7e]+)?$/;
+
+/**
+ * `String`, `Number` or `Binary`, optionally followed by `.` and a custom label (printable ASCII,
+ * no whitespace), 256 characters in all.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html
+ */
+export const isValidDataType = (type: string) => type.length <= 256 && DATA_TYPE.test(type);
+
+const NUMBER = /^[+-]?(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?)(\d+))?$/;
+export const MAX_NUMBER_DIGITS = 38;
+
+/**
+ * Why SQS would refuse `text` as a Number attribute value, or null: a decimal number with at most
+ * 38 significant digits, zero or of magnitude from 10^-128 to 10^126. The decimal exponent is
+ * worked out from the digits and exponent exactly, with no floating point.
+ */
+export function numberProblem(text: string): "syntax" | "digits" | "range" | null {
+  const m = NUMBER.exec(text);
+  if (!m) return "syntax";
+  const frac = m[2] ?? m[3] ?? "";
+  const digits = `${m[1] ?? ""}${frac}`.replace(/^0+/, "");
+  if (digits.length > MAX_NUMBER_DIGITS) return "digits";
+  if (digits === "") return null; // zero, whatever its exponent
+  const expDigits = (m[5] ?? "").replace(/^0+/, "");
+  if (expDigits.length > 15) return "range"; // beyond any exponent a short mantissa could offset
+  const exp = (m[4] === "-" ? -1 : 1) * Number(expDigits);
+  // The value is d.ddd… × 10^scientific, with the first digit non-zero.
+  const scientific = digits.length - 1 - frac.length + exp;
+  if (scientific < -128 || scientific > 126) return "range";
+  if (scientific === 126 && !/^10*$/.test(digits)) return "range"; // above 10^126
+  return null;
+}
+
 /** Integer within [min, max] given as text (form fields, headers); null when it is not. */
 export function parseIntIn(text: string, min: number, max: number): number | null {
   if (!/^\d{1,10}$/.test(text.trim())) return null;

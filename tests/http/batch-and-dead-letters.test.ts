@@ -88,6 +88,73 @@ describe("POST /queues/NAME/batch", () => {
     }
     expect(codes).toEqual(["MalformedBatch", "EmptyBatch", "TooManyMessages", "MalformedBatch"]);
   });
+
+  test("attribute types and values are checked like a single send's: bad ones → 400 InvalidBatch naming each entry", async () => {
+    const { fake, app, dispatcher } = setup();
+    fake.createQueue("orders");
+    const r = await app.handle(
+      req("/queues/orders/batch", {
+        method: "POST",
+        json: [
+          { body: "ok", attributes: { n: { type: "Number.int", value: "7" } } },
+          { body: "a", attributes: { n: { type: "Integer", value: "1" } } },
+          { body: "b", attributes: { n: { type: "", value: "1" } } },
+          { body: "c", attributes: { n: { type: "String.has space", value: "1" } } },
+          { body: "d", attributes: { n: { type: "Number", value: "1e200" } } },
+          { body: "e", attributes: { n: { type: "Number", value: "1e-129" } } },
+        ],
+      }),
+    );
+    expect(r.status).toBe(400);
+    const { error } = (await r.json()) as { error: { code: string; entries: Array<{ index: number; code: string }> } };
+    expect(error.code).toBe("InvalidBatch");
+    expect(error.entries.map((e) => [e.index, e.code])).toEqual([
+      [1, "InvalidParameterValue"],
+      [2, "InvalidParameterValue"],
+      [3, "InvalidParameterValue"],
+      [4, "InvalidParameterValue"],
+      [5, "InvalidParameterValue"],
+    ]);
+    expect(dispatcher.stats().accepted).toBe(0);
+  });
+
+  test('"attributes" must be an object of strings or {"type", "value"} strings → else 400 MalformedBatch naming the message', async () => {
+    const { fake, app, dispatcher } = setup();
+    fake.createQueue("orders");
+    for (const attributes of [
+      "xyz",
+      ["a", "b"],
+      null,
+      5,
+      { n: 7 },
+      { n: null },
+      { n: ["x"] },
+      { n: { type: "Number", value: 7 } },
+      { n: { value: "x" } },
+      { n: { type: 1, value: "x" } },
+    ]) {
+      const r = await app.handle(req("/queues/orders/batch", { method: "POST", json: [{ body: "fine" }, { body: "x", attributes }] }));
+      expect({ attributes, status: r.status }).toEqual({ attributes, status: 400 });
+      const { error } = (await r.json()) as { error: { code: string; message: string } };
+      expect({ attributes, code: error.code }).toEqual({ attributes, code: "MalformedBatch" });
+      expect(error.message).toContain("#1");
+    }
+    expect(dispatcher.stats().accepted).toBe(0);
+  });
+
+  test("a batch URL with a query or a trailing slash gets the batch size limit, not a single send's", async () => {
+    const { fake, app, dispatcher } = setup();
+    fake.createQueue("orders");
+    // Two messages of 800 KB: 1.6 MB in one request, over the single-send limit (1 MiB) but a fine batch.
+    const text = JSON.stringify([{ body: "a".repeat(800_000) }, { body: "b".repeat(800_000) }]);
+    for (const path of ["/queues/orders/batch?src=app", "/queues/orders/batch/", "/queues/orders/batch"]) {
+      const r = await app.handle(
+        req(path, { method: "POST", body: text, headers: { "content-type": "application/json", "content-length": String(text.length) } }),
+      );
+      expect({ path, status: r.status }).toEqual({ path, status: 202 });
+    }
+    await waitFor(() => dispatcher.stats().accepted === 6, 10_000, "accepted");
+  });
 });
 
 describe("dead letters", () => {

@@ -1,5 +1,6 @@
 // Checks made before a body is read: allowed Host names, cross-site requests and Content-Length.
 import { describe, expect, test } from "bun:test";
+import { MAX_BATCH_REQUEST_BYTES } from "../../src/http/batch-input";
 import { crossSite, guard, hostAllowed, maxRequestBytes } from "../../src/http/guard";
 
 const MAX = 1000;
@@ -96,6 +97,32 @@ describe("guard", () => {
     expect(
       guard(request("POST", { host: "localhost:9292", "content-type": form, "content-length": String(limit + 1) }), [], MAX)?.status,
     ).toBe(413);
+  });
+
+  test("batch requests get the batch limit, whatever their query or trailing slash; other paths do not", () => {
+    const post = (path: string, length: number) =>
+      guard(
+        new Request(`http://localhost:9292${path}`, {
+          method: "POST",
+          headers: { host: "localhost:9292", "content-type": "application/json", "content-length": String(length) },
+        }),
+        [],
+        MAX,
+      );
+    for (const path of [
+      "/queues/q1/batch",
+      "/queues/q1/batch?src=app",
+      "/queues/q1/batch/",
+      "/queues/q1/batch/?a=/batch",
+      "/queues/q.fifo/batch",
+    ]) {
+      expect({ path, refused: post(path, MAX_BATCH_REQUEST_BYTES)?.status ?? null }).toEqual({ path, refused: null });
+      expect({ path, refused: post(path, MAX_BATCH_REQUEST_BYTES + 1)?.status ?? null }).toEqual({ path, refused: 413 });
+    }
+    // A queue named "batch", and a query that merely ends in /batch, are single sends.
+    for (const path of ["/queues/batch", "/queues/q1?next=/batch", "/queues/q1/batch/x"]) {
+      expect({ path, refused: post(path, MAX + 1)?.status ?? null }).toEqual({ path, refused: 413 });
+    }
   });
 
   test("a plain request passes", () => {

@@ -1,7 +1,9 @@
 // Reading send requests (form, multipart, raw body + X-Sqs-* headers) and validating them into SQS entries.
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { AppError } from "../../src/errors";
 import { parseUrlEncoded, readSend, type SendFields, toEntry } from "../../src/http/send-input";
+import { type FakeSqs, startFakeSqs } from "../fake-sqs";
+import { makeApp, req, waitFor } from "../helpers";
 
 const MAX = 1_048_576;
 const bytes = (s: string) => new TextEncoder().encode(s).length;
@@ -223,6 +225,108 @@ describe("toEntry", () => {
       ).toBeDefined();
     });
 
+    test("data types: String, Number or Binary, optionally .LABEL of printable ASCII, 256 characters at most", () => {
+      const ok = [
+        "String",
+        "Number",
+        "Binary",
+        "String.JSON",
+        "Number.int",
+        "Binary.image/png",
+        "String.a.b-c_d!~",
+        `String.${"x".repeat(249)}`,
+      ];
+      for (const type of ok) {
+        const value = type.startsWith("Binary") ? "AAEC" : "1";
+        expect({
+          type,
+          a: toEntry("orders", "id", input("x", {}, [attr("a", value, type)]), MAX).entry.MessageAttributes?.a?.DataType,
+        }).toEqual({
+          type,
+          a: type,
+        });
+      }
+      const bad = [
+        "Integer",
+        "",
+        "string",
+        "NUMBER",
+        " String",
+        "String ",
+        "Number.",
+        "Number.a b",
+        "String.\t",
+        "String.ü",
+        "Stringy",
+        "Number,int",
+        `String.${"x".repeat(250)}`,
+      ];
+      for (const type of bad) {
+        const e = thrown(() => toEntry("orders", "id", input("x", {}, [attr("a", "1", type)]), MAX));
+        expect({ type, status: e.status, code: e.code }).toEqual({ type, status: 400, code: "InvalidParameterValue" });
+      }
+    });
+
+    test("Number range: 0, or a magnitude from 10^-128 to 10^126, worked out exactly", () => {
+      const ok = [
+        "0",
+        "-0.000",
+        "0e999",
+        "1e126",
+        "1E+126",
+        "-1e126",
+        "10e125",
+        `${"0".repeat(200)}1e126`,
+        "1.000e126",
+        `${"9".repeat(38)}e88`, // 9.99…e125
+        "1e-128",
+        "-1E-128",
+        "0.0001e-124",
+        `0.${"0".repeat(127)}1`, // 10^-128 written out
+        `1${"0".repeat(37)}`,
+        `${"1".repeat(38)}e10`, // exponent digits are not significant digits
+        ".5",
+        "5.",
+        "+3e-0",
+      ];
+      for (const n of ok) {
+        expect({
+          n,
+          ok: toEntry("orders", "id", input("x", {}, [attr("n", n, "Number")]), MAX).entry.MessageAttributes?.n?.StringValue,
+        }).toEqual({
+          n,
+          ok: n,
+        });
+      }
+      const bad = [
+        "1e200",
+        "1e127",
+        "2e126",
+        "1.0000001e126",
+        "-1e127",
+        `1${"0".repeat(126)}.5e-1`, // 1.00…05e125 has too many digits anyway
+        "1e-129",
+        "0.1e-128",
+        "9.99e-129",
+        `0.${"0".repeat(128)}1`,
+        "1e99999999999999999999",
+        "1e-99999999999999999999",
+        `1${"0".repeat(38)}`, // 39 digits
+        "1.5e",
+        "e5",
+        ".",
+        "0x10",
+        "Infinity",
+        "NaN",
+        "1_000",
+      ];
+      for (const n of bad) {
+        const e = thrown(() => toEntry("orders", "id", input("x", {}, [attr("n", n, "Number")]), MAX));
+        expect({ n, status: e.status, code: e.code }).toEqual({ n, status: 400, code: "InvalidParameterValue" });
+      }
+      expect(thrown(() => toEntry("orders", "id", input("x", {}, [attr("n", "1e200", "Number.big")]), MAX)).message).toContain("10^126");
+    });
+
     test("attribute names, types and values count toward the size limit (413)", () => {
       const body = "b".repeat(80);
       const a = attr("name", "v".repeat(10)); // 4 + 6 + 10 = 20 bytes
@@ -334,5 +438,96 @@ describe("readSend", () => {
     const { entry } = toEntry("jobs.fifo", "acc-id", r, MAX);
     expect(entry.MessageGroupId).toBe("g");
     expect(entry.MessageDeduplicationId).toBe("acc-id");
+  });
+});
+
+describe("sends through the app (against the SQS stand-in)", () => {
+  let fake: FakeSqs | undefined;
+  let stopApp: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stopApp?.();
+    fake?.stop();
+    fake = undefined;
+    stopApp = undefined;
+  });
+
+  function setup() {
+    fake = startFakeSqs();
+    fake.createQueue("orders");
+    const made = makeApp(fake.url);
+    stopApp = () => made.dispatcher.stop({ drainMs: 0 });
+    return { fake, ...made };
+  }
+
+  const error = async (r: Response) => ((await r.json()) as { error: { code: string; message: string } }).error;
+  /** A header value as Bun's server hands it over: one char per byte received. */
+  const asReceived = (text: string) => Buffer.from(text, "utf8").toString("latin1");
+
+  test("X-Sqs-* header values sent as UTF-8 arrive as sent", async () => {
+    const { fake, app, dispatcher } = setup();
+    const r = await app.handle(
+      req("/queues/orders", {
+        method: "POST",
+        body: "hi",
+        headers: {
+          "content-type": "text/plain",
+          "x-sqs-attribute-city": asReceived("Zürich"),
+          "x-sqs-attribute-mood": asReceived("😀 ok"),
+          "x-sqs-attribute-plain": "ascii only",
+        },
+      }),
+    );
+    expect(r.status).toBe(202);
+    const { id } = (await r.json()) as { id: string };
+    await waitFor(() => dispatcher.status(id)?.state === "sent", 10_000, "sent");
+    expect(fake.queues.get("orders")?.[0]?.attributes).toEqual({
+      city: { DataType: "String", StringValue: "Zürich" },
+      mood: { DataType: "String", StringValue: "😀 ok" },
+      plain: { DataType: "String", StringValue: "ascii only" },
+    });
+  });
+
+  test("X-Sqs-* header values that are not UTF-8 are 400 InvalidEncoding, naming the header", async () => {
+    const { app, dispatcher } = setup();
+    for (const [name, value] of [
+      ["x-sqs-attribute-city", "Z\u00fcrich"], // Latin-1 ü: not UTF-8
+      ["x-sqs-message-group-id", "g\u00c3"], // a truncated UTF-8 sequence
+    ] as const) {
+      const r = await app.handle(
+        req("/queues/orders", { method: "POST", body: "hi", headers: { "content-type": "text/plain", [name]: value } }),
+      );
+      expect({ name, status: r.status }).toEqual({ name, status: 400 });
+      const e = await error(r);
+      expect(e.code).toBe("InvalidEncoding");
+      expect(e.message).toContain(name);
+    }
+    expect(dispatcher.stats().accepted).toBe(0);
+  });
+
+  test("form attribute types with a bad label are 400; a good label is delivered", async () => {
+    const { fake, app, dispatcher } = setup();
+    for (const key of ["attr.n;Number.", "attr.n;Number.a b", "attr.n;Number.ü"]) {
+      const r = await app.handle(req("/queues/orders", { method: "POST", form: { message_body: "x", [key]: "1" } }));
+      expect({ key, status: r.status }).toEqual({ key, status: 400 });
+      expect((await error(r)).code).toBe("InvalidParameterValue");
+    }
+    expect(dispatcher.stats().accepted).toBe(0);
+    const r = await app.handle(req("/queues/orders", { method: "POST", form: { message_body: "x", "attr.n;Number.int": "7" } }));
+    expect(r.status).toBe(202);
+    const { id } = (await r.json()) as { id: string };
+    await waitFor(() => dispatcher.status(id)?.state === "sent", 10_000, "sent");
+    expect(fake.queues.get("orders")?.[0]?.attributes).toEqual({ n: { DataType: "Number.int", StringValue: "7" } });
+  });
+
+  test("Number attributes out of SQS's range are 400 at the door (form and header)", async () => {
+    const { app, dispatcher } = setup();
+    const form = await app.handle(req("/queues/orders", { method: "POST", form: { message_body: "x", "attr.n;Number": "1e200" } }));
+    expect(form.status).toBe(400);
+    expect((await error(form)).message).toContain("10^126");
+    const header = await app.handle(
+      req("/queues/orders", { method: "POST", body: "x", headers: { "content-type": "text/plain", "x-sqs-number-attribute-n": "1e-129" } }),
+    );
+    expect(header.status).toBe(400);
+    expect(dispatcher.stats().accepted).toBe(0);
   });
 });
