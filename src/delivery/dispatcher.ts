@@ -554,6 +554,8 @@ export class DeliveryEngine implements Dispatcher {
   private answered(lane: Lane): void {
     lane.failedInARow = 0;
     lane.failingSince = 0;
+    // Its credentials are good: they may see their dead letters (see SqsClient.verifyCredentials).
+    this.deps.sqs.trust?.(lane.creds);
   }
 
   private failAll(lane: Lane, batch: Pending[], error: SqsError): void {

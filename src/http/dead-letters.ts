@@ -1,12 +1,14 @@
 // Dead-letter routes: list them, retry one with the caller's credentials, or discard one.
 import { Elysia } from "elysia";
 import type { Dispatcher } from "../delivery/types";
-import { badRequest, forbidden, notFound } from "../errors";
+import { badRequest, forbidden, notFound, unavailable } from "../errors";
 import type { SqsClient } from "../sqs/client";
 import { isValidQueueName } from "../sqs/limits";
 import { DeadLetterDonePage, DeadLettersPage } from "../views/dead-letters";
 import { type CredentialsOf, fromSqs } from "./auth";
 import { respond, wantsHtml } from "./respond";
+
+const BODIES_HIDDEN = "SQS cannot be reached to check the secret key: bodies are shown, and retry and discard work, once it can.";
 
 const summary = (d: ReturnType<Dispatcher["deadLetters"]>["items"][number]) => ({
   id: d.id,
@@ -28,12 +30,20 @@ export const deadLetterRoutes = ({
   sqs: SqsClient;
   credentialsOf: CredentialsOf;
 }) => {
-  /** Dead letters hold bodies: their routes want a secret SQS accepts, not only a key id. */
-  const proven = async (request: Request) => {
+  /**
+   * Dead letters hold bodies: their routes want a secret SQS accepts, not only a key id. While SQS
+   * cannot be reached to check it, the list is shown without bodies and nothing can be changed.
+   */
+  const checked = async (request: Request) => {
     const creds = credentialsOf(request);
-    await sqs.verifyCredentials(creds).catch((err) => {
+    const proof = await sqs.verifyCredentials(creds).catch((err) => {
       throw fromSqs(err);
     });
+    return { creds, proven: proof === "proven" };
+  };
+  const proven = async (request: Request) => {
+    const { creds, proven } = await checked(request);
+    if (!proven) throw unavailable("CannotCheckCredentials", "SQS cannot be reached to check the secret key; try again shortly.", 5);
     return creds;
   };
   const discard = async (request: Request, id: string) => {
@@ -46,11 +56,18 @@ export const deadLetterRoutes = ({
   };
   return new Elysia({ name: "dead-letters", prefix: "/dead-letters" })
     .get("/", async ({ request, query }) => {
-      const creds = await proven(request);
+      const { creds, proven } = await checked(request);
       const queue = typeof query.queue === "string" && query.queue !== "" ? query.queue : undefined;
       if (queue && !isValidQueueName(queue)) throw badRequest("InvalidQueueName", "Not a queue name.");
       const limit = Math.min(1000, Math.max(1, Number(query.limit) || 100));
       const { total, items } = dispatcher.deadLetters({ accessKeyId: creds.accessKeyId, queue, limit });
+      if (!proven)
+        return respond(
+          request,
+          200,
+          { total, dead_letters: items.map((d) => ({ ...summary(d), body_preview: null })), bodies_hidden: BODIES_HIDDEN },
+          () => DeadLettersPage({ total, items, queue, bodiesHidden: BODIES_HIDDEN }),
+        );
       return respond(request, 200, { total, dead_letters: items.map(summary) }, () => DeadLettersPage({ total, items, queue }));
     })
     .post("/:id/retry", async ({ request, params }) => {

@@ -1,7 +1,7 @@
 // SqsClient: the SQS actions the accelerator needs, over AWS JSON 1.0, signed with aws4fetch (SqsSigner).
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-faqs.html
 import { credentialsKey } from "../credentials/basic";
-import { classify, errorFromResponse, isMissingQueue, networkError, SqsError } from "./errors";
+import { classify, errorFromResponse, isAuthFailure, isMissingQueue, networkError, SqsError } from "./errors";
 import { md5Hex, md5OfAttributes } from "./md5";
 import { SqsSigner } from "./signer";
 import type { Credentials, SendEntry, SendResult } from "./types";
@@ -32,7 +32,7 @@ const MISSING_TTL_MS = 60_000;
 /** How long a queue's MaximumMessageSize is believed before it is read again. */
 const SIZE_LIMIT_TTL_MS = 5 * 60_000;
 /** How long credentials SQS accepted count as proven (see verifyCredentials). */
-const PROVEN_TTL_MS = 15 * 60_000;
+const PROVEN_TTL_MS = 60 * 60_000;
 
 export class SqsClient {
   readonly endpoint: string;
@@ -93,7 +93,7 @@ export class SqsClient {
       throw networkError(err);
     }
     if (!res.ok) throw errorFromResponse(res.status, text, res.headers);
-    this.prove(creds);
+    this.trust(creds);
     if (text.trim() === "") return {} as T;
     try {
       return JSON.parse(text) as T;
@@ -102,26 +102,31 @@ export class SqsClient {
     }
   }
 
-  private prove(creds: Credentials): void {
+  /** SQS accepted these credentials (any answer it gave them, sends on the sender thread too). */
+  trust(creds: Credentials): void {
     if (this.proven.size >= MAX_CACHED_URLS) this.proven.clear();
     this.proven.set(credentialsKey(creds), Date.now() + PROVEN_TTL_MS);
   }
 
   /**
    * Proves that the secret goes with the access key id, before anything kept under that key id
-   * (dead letters, with their bodies) is shown or changed: knowing a key id is not enough. SQS
-   * answers a signed ListQueues, or refuses it for want of permission, which proves the signature
-   * just as well. Credentials SQS accepted in the last 15 minutes are not asked about again.
+   * (dead letters, with their bodies) is shown or changed: knowing a key id is not enough.
+   * Credentials SQS accepted in the last hour count; otherwise SQS is asked with a signed
+   * ListQueues. Any answer but a refusal of the credentials proves them (AccessDenied too: the
+   * signature was good). Throws that refusal; "unverified" when SQS cannot be reached or is busy.
    */
-  async verifyCredentials(creds: Credentials): Promise<void> {
+  async verifyCredentials(creds: Credentials): Promise<"proven" | "unverified"> {
     const until = this.proven.get(credentialsKey(creds));
-    if (until !== undefined && until > Date.now()) return;
+    if (until !== undefined && until > Date.now()) return "proven";
     try {
       await this.call(creds, "ListQueues", { QueueNamePrefix: "sqs-accelerator-credentials-check", MaxResults: 1 });
     } catch (err) {
-      if (!(err instanceof SqsError && (err.code === "AccessDenied" || err.code === "AccessDeniedException"))) throw err;
-      this.prove(creds);
+      if (!(err instanceof SqsError)) throw err;
+      if (err.retryable) return "unverified";
+      if (isAuthFailure(err.code) && err.code !== "AccessDenied" && err.code !== "AccessDeniedException") throw err;
+      this.trust(creds);
     }
+    return "proven";
   }
 
   /** Every queue, following NextToken through all pages. */
@@ -148,7 +153,6 @@ export class SqsClient {
     });
     this.urls.set(this.cacheKey(creds, name), r.QueueUrl);
     this.missing.delete(this.cacheKey(creds, name));
-    this.readSizeLimit(creds, this.cacheKey(creds, name), r.QueueUrl);
     return r.QueueUrl;
   }
 

@@ -5,11 +5,29 @@ import { Layout } from "./layout";
 
 const preview = (body: string) => (body.length > 120 ? `${body.slice(0, 120)}…` : body);
 
-export function DeadLettersPage({ total, items, queue }: { total: number; items: DeadLetter[]; queue?: string }) {
+export function DeadLettersPage({
+  total,
+  items,
+  queue,
+  bodiesHidden,
+}: {
+  total: number;
+  items: DeadLetter[];
+  queue?: string;
+  /** Why bodies (and the buttons) are not shown, when they are not. */
+  bodiesHidden?: string;
+}) {
   return (
     <Layout title="Dead letters">
       <h1 safe>{`Dead letters${queue ? ` of ${queue}` : ""}`}</h1>
       <p safe>{`${total} in all${items.length < total ? `, newest ${items.length} shown` : ""}.`}</p>
+      {bodiesHidden ? (
+        <p class="warn" safe>
+          {bodiesHidden}
+        </p>
+      ) : (
+        ""
+      )}
       {items.length === 0 ? (
         <p>None: every message so far was delivered or is still on its way.</p>
       ) : (
@@ -35,19 +53,23 @@ export function DeadLettersPage({ total, items, queue }: { total: number; items:
                 <td safe>{d.queue}</td>
                 <td safe>{d.reason}</td>
                 <td safe>{new Date(d.diedAt).toISOString()}</td>
+                <td>{bodiesHidden ? <em>hidden</em> : <code safe>{preview(d.entry.MessageBody)}</code>}</td>
                 <td>
-                  <code safe>{preview(d.entry.MessageBody)}</code>
-                </td>
-                <td>
-                  <form method="post" action={`/dead-letters/${encodeURIComponent(d.id)}/retry`}>
-                    <button type="submit">Retry</button>
-                  </form>
-                  <form method="post" action={`/dead-letters/${encodeURIComponent(d.id)}`}>
-                    <input type="hidden" name="_method" value="DELETE" />
-                    <button type="submit" class="danger">
-                      Discard
-                    </button>
-                  </form>
+                  {bodiesHidden ? (
+                    ""
+                  ) : (
+                    <>
+                      <form method="post" action={`/dead-letters/${encodeURIComponent(d.id)}/retry`}>
+                        <button type="submit">Retry</button>
+                      </form>
+                      <form method="post" action={`/dead-letters/${encodeURIComponent(d.id)}`}>
+                        <input type="hidden" name="_method" value="DELETE" />
+                        <button type="submit" class="danger">
+                          Discard
+                        </button>
+                      </form>
+                    </>
+                  )}
                 </td>
               </tr>
             ))}

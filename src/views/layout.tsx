@@ -13,7 +13,7 @@ pre{padding:.6rem;overflow:auto;white-space:pre-wrap;word-break:break-all}
 textarea{width:100%;min-height:8rem;font:inherit}input[type=text]{min-width:18rem}
 form{background:#fff;border:1px solid #dde1e6;padding:1rem;margin:1rem 0}
 button{padding:.35rem 1rem;cursor:pointer}.danger{background:#b42318;color:#fff;border:0}
-.error{border-left:4px solid #b42318;background:#fff;padding:.6rem 1rem}.ok{border-left:4px solid #067647;background:#fff;padding:.6rem 1rem}
+.error{border-left:4px solid #b42318;background:#fff;padding:.6rem 1rem}.ok{border-left:4px solid #067647;background:#fff;padding:.6rem 1rem}.warn{border-left:4px solid #b54708;background:#fff;padding:.6rem 1rem}
 label{display:block;margin:.4rem 0}
 `;
 

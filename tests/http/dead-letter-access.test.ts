@@ -46,7 +46,7 @@ test("a key SQS knows but which may not list queues is proven all the same (Acce
   expect((await app.handle(req("/dead-letters"))).status).toBe(200);
 });
 
-test("credentials SQS accepted are not asked about again for 15 minutes", async () => {
+test("credentials SQS accepted are not asked about again (for an hour)", async () => {
   const { fake, app } = await withDeadLetters();
   await app.handle(req("/dead-letters"));
   const asked = listQueues(fake);
@@ -65,4 +65,39 @@ test("another key id cannot discard someone's dead letter", async () => {
   expect(form.status).toBe(403);
   expect(((await (await app.handle(req("/dead-letters"))).json()) as { total: number }).total).toBe(2);
   expect((await app.handle(req(`/dead-letters/${ids[1]}`, { method: "DELETE" }))).status).toBe(204);
+});
+
+test("while SQS cannot be reached to check the secret: the list without bodies, and no retry or discard (503)", async () => {
+  const { fake, app, ids } = await withDeadLetters();
+  fake.setFaults(({ action }) => (action === "ListQueues" ? { kind: "error", status: 503, code: "ServiceUnavailable" } : undefined));
+  const list = await app.handle(req("/dead-letters"));
+  expect(list.status).toBe(200);
+  const body = (await list.json()) as { total: number; bodies_hidden?: string; dead_letters: Array<{ body_preview: string | null }> };
+  expect(body.total).toBe(2);
+  expect(body.bodies_hidden).toContain("cannot be reached");
+  expect(body.dead_letters.map((d) => d.body_preview)).toEqual([null, null]);
+  const page = await (await app.handle(req("/dead-letters", { html: true }))).text();
+  expect(page).toContain("cannot be reached");
+  expect(page).not.toContain("secret one");
+  expect(page).not.toContain("Discard");
+  for (const r of [
+    await app.handle(req(`/dead-letters/${ids[0]}/retry`, { method: "POST" })),
+    await app.handle(req(`/dead-letters/${ids[0]}`, { method: "DELETE" })),
+  ]) {
+    expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("5");
+  }
+  fake.setFaults(() => undefined);
+  const shown = (await (await app.handle(req("/dead-letters"))).json()) as { dead_letters: Array<{ body_preview: string }> };
+  expect(shown.dead_letters.map((d) => d.body_preview).sort()).toEqual(["secret one", "two"]);
+});
+
+test("credentials whose sends SQS took are proven without asking again", async () => {
+  const { fake, app, dispatcher } = await withDeadLetters();
+  fake.createQueue("somewhere");
+  const sent = await app.handle(req("/queues/somewhere", { method: "POST", form: { message_body: "fine" } }));
+  const { id } = (await sent.json()) as { id: string };
+  await waitFor(() => dispatcher.status(id)?.state === "sent", 5_000, "sent");
+  expect((await app.handle(req("/dead-letters"))).status).toBe(200);
+  expect(listQueues(fake)).toBe(0);
 });

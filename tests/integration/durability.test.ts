@@ -517,16 +517,22 @@ describe("durability of the compiled daemon", () => {
     expect(listed.headers.get("content-type")).toContain("application/json");
     const dl = await json<{
       total: number;
-      dead_letters: Array<{ id: string; queue: string; reason: string; body_preview: string; access_key_id: string }>;
+      dead_letters: Array<{ id: string; queue: string; reason: string; body_preview: string | null; access_key_id: string }>;
+      bodies_hidden?: string;
     }>(listed);
     expect(dl.total).toBe(4);
     expect(dl.dead_letters.map((d) => d.id).sort()).toEqual([...ids].sort());
+    // SQS cannot be reached to check the secret: the list comes without bodies, and nothing can be changed.
+    expect(dl.bodies_hidden).toContain("cannot be reached");
     for (const d of dl.dead_letters) {
       expect(d.queue).toBe(queue);
       expect(d.access_key_id).toBe(me.accessKeyId);
       expect(d.reason.length).toBeGreaterThan(0);
-      expect(d.body_preview).toBe(bodies[ids.indexOf(d.id)]!);
+      expect(d.body_preview).toBeNull();
     }
+    const retry = await call(a, `/dead-letters/${ids[0]}/retry`, { method: "POST", auth: me });
+    expect([retry.status, retry.headers.get("retry-after")]).toEqual([503, "5"]);
+    await retry.arrayBuffer();
     expect(await stopDaemon(a, "SIGTERM")).toBe(0);
 
     const replay = Bun.spawnSync([BIN, "replay", "--spool", dir], {
