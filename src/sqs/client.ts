@@ -44,8 +44,8 @@ export class SqsClient {
   private readonly urls = new Map<string, string>();
   /** Queues SQS said do not exist, until when (ms) we believe it without asking again. */
   private readonly missing = new Map<string, number>();
-  /** Queues' own MaximumMessageSize, read in the background once their URL is known. */
-  private readonly sizeLimits = new Map<string, { bytes: number; until: number }>();
+  /** Queues' own MaximumMessageSize, read in the background once their URL is known (undefined: could not be read). */
+  private readonly sizeLimits = new Map<string, { bytes?: number; until: number }>();
   private readonly readingSizeLimit = new Set<string>();
   /** Credentials SQS accepted (by credentialsKey: access key id and a hash of the secret), until when. */
   private readonly proven = new Map<string, number>();
@@ -206,12 +206,16 @@ export class SqsClient {
     })
       .then((r) => {
         const bytes = Number(r.Attributes?.MaximumMessageSize);
-        if (!Number.isInteger(bytes) || bytes <= 0) return;
+        return Number.isInteger(bytes) && bytes > 0 ? bytes : undefined;
+      })
+      // No permission to read it (send-only credentials), or SQS not answering: SQS itself refuses
+      // what is too large; the read is not tried again for a while either way.
+      .catch(() => undefined)
+      .then((bytes) => {
         if (this.sizeLimits.size >= MAX_CACHED_URLS) this.sizeLimits.clear();
         this.sizeLimits.set(key, { bytes, until: Date.now() + SIZE_LIMIT_TTL_MS });
-      })
-      .catch(() => {}) // no permission, or SQS not answering: SQS itself refuses what is too large
-      .finally(() => this.readingSizeLimit.delete(key));
+        this.readingSizeLimit.delete(key);
+      });
   }
 
   /** True when SQS recently said this queue does not exist (so a send can get 404 at the door). */

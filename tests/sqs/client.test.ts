@@ -366,6 +366,21 @@ describe("queues", () => {
     client.forgetQueue(CREDS, "orders");
     expect(client.queueMaxBytes(CREDS, "orders")).toBeUndefined();
   });
+
+  test("credentials that may not read a queue's attributes are not asked again on every send", async () => {
+    const { client, calls } = fakeSqs((req) =>
+      req.headers.get("x-amz-target") === "AmazonSQS.GetQueueUrl"
+        ? { json: { QueueUrl: QUEUE_URL } }
+        : { status: 400, json: { __type: "com.amazonaws.sqs#AccessDenied", message: "not allowed" } },
+    );
+    await client.getQueueUrl(CREDS, "orders");
+    await waitFor(() => only(calls, "GetQueueAttributes").length === 1, 2_000, "the read");
+    for (let i = 0; i < 20; i++) {
+      expect(client.queueMaxBytes(CREDS, "orders")).toBeUndefined();
+      await Bun.sleep(2);
+    }
+    expect(only(calls, "GetQueueAttributes")).toHaveLength(1);
+  });
 });
 
 describe("errors", () => {
