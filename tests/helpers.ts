@@ -1,4 +1,5 @@
 // Test helpers: requests for app.handle, a real moto server on a free port, temp dirs, waiting.
+import { afterEach } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -8,6 +9,7 @@ import { MemorySpool, type Spool } from "../src/delivery/spool";
 import { silentLogger } from "../src/log";
 import { SqsClient } from "../src/sqs/client";
 import type { Credentials } from "../src/sqs/types";
+import { startFakeSqs } from "./fake-sqs";
 
 export const CREDS: Credentials = { accessKeyId: "AKIDEXAMPLETEST", secretAccessKey: "test-secret/with+chars" };
 export const basic = (c: Credentials = CREDS) => `Basic ${Buffer.from(`${c.accessKeyId}:${c.secretAccessKey}`).toString("base64")}`;
@@ -130,6 +132,28 @@ export function makeApp(
     dispatcher,
   });
   return { app, sqs, dispatcher };
+}
+
+/**
+ * For a test file whose tests each want a fresh fault-injecting SQS stand-in and an app wired to
+ * it: call once at the top level; the function it returns makes them, and both are stopped after
+ * each test.
+ */
+export function appsOnFakeSqs() {
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+  return () => {
+    const fake = startFakeSqs();
+    const made = makeApp(fake.url);
+    stop = async () => {
+      await made.dispatcher.stop({ drainMs: 0 });
+      fake.stop();
+    };
+    return { fake, ...made };
+  };
 }
 
 export const ROOT = join(import.meta.dir, "..");

@@ -1,23 +1,8 @@
 // Routes of the batch send and the dead letters, through app.handle, against the SQS stand-in (no faults unless stated).
-import { afterEach, describe, expect, test } from "bun:test";
-import { type FakeSqs, startFakeSqs } from "../fake-sqs";
-import { makeApp, req, waitFor } from "../helpers";
+import { describe, expect, test } from "bun:test";
+import { appsOnFakeSqs, req, waitFor } from "../helpers";
 
-let fake: FakeSqs | undefined;
-let stopApp: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await stopApp?.();
-  fake?.stop();
-  fake = undefined;
-  stopApp = undefined;
-});
-
-function setup() {
-  fake = startFakeSqs();
-  const made = makeApp(fake.url);
-  stopApp = () => made.dispatcher.stop({ drainMs: 0 });
-  return { fake, ...made };
-}
+const setup = appsOnFakeSqs();
 
 const OTHER = { accessKeyId: "AKIDSOMEONEELSE", secretAccessKey: "other" };
 

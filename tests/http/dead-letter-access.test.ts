@@ -1,26 +1,17 @@
 // Who may see and change dead letters: they hold message bodies, so a key id alone is not enough.
-import { afterEach, expect, test } from "bun:test";
-import { type FakeSqs, startFakeSqs } from "../fake-sqs";
-import { CREDS, makeApp, req, waitFor } from "../helpers";
+import { expect, test } from "bun:test";
+import type { FakeSqs } from "../fake-sqs";
+import { appsOnFakeSqs, CREDS, req, waitFor } from "../helpers";
 
-let fake: FakeSqs | undefined;
-let stopApp: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await stopApp?.();
-  fake?.stop();
-  fake = undefined;
-  stopApp = undefined;
-});
+const setup = appsOnFakeSqs();
 
 /** Two dead letters of CREDS (their queue does not exist). */
 async function withDeadLetters() {
-  fake = startFakeSqs();
-  const made = makeApp(fake.url);
-  stopApp = () => made.dispatcher.stop({ drainMs: 0 });
+  const made = setup();
   const sent = await made.app.handle(req("/queues/nowhere/batch", { method: "POST", json: [{ body: "secret one" }, { body: "two" }] }));
   const { ids } = (await sent.json()) as { ids: string[] };
   await waitFor(() => ids.every((id) => made.dispatcher.status(id)?.state === "dead"), 10_000, "dead");
-  return { fake, ids, ...made };
+  return { ids, ...made };
 }
 
 const TYPO = { accessKeyId: CREDS.accessKeyId, secretAccessKey: "not-the-secret" };

@@ -1,9 +1,8 @@
 // Reading send requests (form, multipart, raw body + X-Sqs-* headers) and validating them into SQS entries.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { AppError } from "../../src/errors";
 import { parseUrlEncoded, readSend, type SendFields, toEntry } from "../../src/http/send-input";
-import { type FakeSqs, startFakeSqs } from "../fake-sqs";
-import { makeApp, req, waitFor } from "../helpers";
+import { appsOnFakeSqs, req, waitFor } from "../helpers";
 
 const MAX = 1_048_576;
 const bytes = (s: string) => new TextEncoder().encode(s).length;
@@ -442,21 +441,12 @@ describe("readSend", () => {
 });
 
 describe("sends through the app (against the SQS stand-in)", () => {
-  let fake: FakeSqs | undefined;
-  let stopApp: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    await stopApp?.();
-    fake?.stop();
-    fake = undefined;
-    stopApp = undefined;
-  });
+  const withApp = appsOnFakeSqs();
 
   function setup() {
-    fake = startFakeSqs();
-    fake.createQueue("orders");
-    const made = makeApp(fake.url);
-    stopApp = () => made.dispatcher.stop({ drainMs: 0 });
-    return { fake, ...made };
+    const made = withApp();
+    made.fake.createQueue("orders");
+    return made;
   }
 
   const error = async (r: Response) => ((await r.json()) as { error: { code: string; message: string } }).error;
