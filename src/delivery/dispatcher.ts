@@ -10,7 +10,7 @@ import type { Credentials } from "../sqs/types";
 import { pickBatch } from "./batch";
 import { RecentMap } from "./recent";
 import { backoffMs, decide, type RetryPolicy } from "./retry";
-import type { DeadFilter, DeadLetter, Spool } from "./spool";
+import type { DeadFilter, DeadLetter, Spool, SpooledRow } from "./spool";
 import { LatencyWindow } from "./stats";
 import type { DeliveryStats, Dispatcher, Envelope, Health, MessageStatus } from "./types";
 
@@ -52,11 +52,6 @@ interface Pending {
   bytes: number;
   /** Already taken into a batch while still in `ready` (FIFO lanes take from the middle). */
   taken?: boolean;
-  /**
-   * Paged in from the spool and sent with the latest credentials presented for its access key id,
-   * not with those of the request that sent it: if SQS refuses them, the row waits for others.
-   */
-  borrowed?: boolean;
   /** Its last attempt failed as a whole request: retry early once the lane works again. */
   outage?: boolean;
   /** Its batch was refused as a whole for what one entry may have caused: it goes next, on its own. */
@@ -106,6 +101,8 @@ const WINDOW_MESSAGES = 2_000;
 const WINDOW_GROWTH = 10;
 const WINDOW_BYTES = 8 * 1024 * 1024;
 const PAGE = 1_000;
+/** Distinct credentials remembered for paging spooled rows in (cleared past this; presented again, they count again). */
+const MAX_KNOWN_CREDENTIALS = 10_000;
 /** Pages read per refill at most: rows waiting for credentials are passed over, a few pages a turn. */
 const REFILL_PAGES = 20;
 const RECENT_MS = 60 * 60 * 1000;
@@ -124,15 +121,16 @@ export class DeliveryEngine implements Dispatcher {
   /** Dead letters being retried (accepted again), by id. */
   private readonly retrying = new Map<string, Promise<"retried">>();
   /**
-   * Access key ids whose spooled rows wait on disk for credentials (none presented yet, or SQS
-   * refused the last ones), with the lowest seq among them: paging resumes from there once a
-   * request presents credentials for the key. Nothing of theirs is held in memory.
+   * Spooled rows wait on disk for the credentials that sent them, named by `credentialsKey` (rows
+   * of older spools: by access key id). Here: each such name with the lowest seq among its rows;
+   * paging resumes from there once a request presents those credentials. Nothing of theirs is
+   * held in memory.
    */
-  private readonly waitingKeys = new Map<string, number>();
-  /** The latest credentials presented for each access key id (memory only), to page rows in with. */
+  private readonly waitingFor = new Map<string, number>();
+  /** Credentials presented since the start (memory only), by `credentialsKey`, to page rows in with. */
+  private readonly credsByKey = new Map<string, Credentials>();
+  /** The latest credentials presented for each access key id: for rows of older spools only. */
   private readonly credsByKeyId = new Map<string, Credentials>();
-  /** Credentials SQS refused for borrowed rows, by access key id: not lent again until they work. */
-  private readonly refused = new Map<string, string>();
   private refillQueued = false;
   /** Spool rows up to this seq are in memory or waiting for credentials; later ones may be on disk only. */
   private cursor = 0;
@@ -163,14 +161,14 @@ export class DeliveryEngine implements Dispatcher {
     if (this.started) return;
     this.started = true;
     const own = this.deps.options.serverCredentials;
-    if (own) this.credsByKeyId.set(own.accessKeyId, own);
+    if (own) this.offerCredentials(own);
     const backlog = this.deps.spool.count();
     if (this.deps.spool.durable && backlog > 0) {
       this.paged = true;
       this.refill();
       this.deps.log.info("spool holds undelivered messages from before; each resumes when its access key is presented", {
         messages: backlog,
-        waiting_for: [...this.waitingKeys.keys()].join(",") || undefined,
+        waiting_for: [...new Set([...this.waitingFor.keys()].map(keyIdOf))].join(",") || undefined,
       });
       this.schedulePump();
     }
@@ -203,9 +201,9 @@ export class DeliveryEngine implements Dispatcher {
       for (const row of rows) {
         this.cursor = row.seq;
         if (this.live.has(row.envelope.id)) continue;
-        const creds = this.credsByKeyId.get(row.accessKeyId);
-        if (creds) this.enqueue({ ...row.envelope, creds }, row.attempts, true);
-        else this.waitFor(row.accessKeyId, row.seq);
+        const creds = this.credentialsFor(row);
+        if (creds) this.enqueue({ ...row.envelope, creds }, row.attempts);
+        else this.wait(row.credsKey ?? row.accessKeyId, row.seq);
       }
       if (rows.length < PAGE) {
         this.paged = false;
@@ -221,14 +219,20 @@ export class DeliveryEngine implements Dispatcher {
     }, 0);
   }
 
-  private waitFor(accessKeyId: string, seq: number): void {
-    const from = this.waitingKeys.get(accessKeyId);
-    if (from === undefined || seq < from) this.waitingKeys.set(accessKeyId, seq);
+  private wait(name: string, seq: number): void {
+    const from = this.waitingFor.get(name);
+    if (from === undefined || seq < from) this.waitingFor.set(name, seq);
   }
 
-  async accept(messages: Envelope[]): Promise<void> {
+  /** The credentials that sent a spooled row, if a request has presented them since the start. */
+  private credentialsFor(row: SpooledRow): Credentials | undefined {
+    return row.credsKey ? this.credsByKey.get(row.credsKey) : this.credsByKeyId.get(row.accessKeyId);
+  }
+
+  /** `freedDeadBytes`: a dead letter being retried leaves the dead letters as it is accepted. */
+  async accept(messages: Envelope[], freedDeadBytes = 0): Promise<void> {
     if (this.draining) throw unavailable("ShuttingDown", "The accelerator is shutting down; send again shortly.", 5);
-    const full = this.fullReason(messages);
+    const full = this.fullReason(messages, freedDeadBytes);
     if (full) throw unavailable("Backpressure", full, 1);
     await this.deps.spool.append(messages);
     this.counters.accepted += messages.length;
@@ -248,16 +252,17 @@ export class DeliveryEngine implements Dispatcher {
     this.schedulePump();
   }
 
-  private fullReason(incoming: Envelope[] = []): string | undefined {
+  private fullReason(incoming: Envelope[] = [], freedDeadBytes = 0): string | undefined {
     const { maxPending, maxSpoolBytes } = this.deps.options;
     // With nothing incoming (health), "full" means not even one more message fits.
     if (this.pendingCount() + Math.max(1, incoming.length) > maxPending)
       return `${this.pendingCount()} messages are waiting for SQS (limit ${maxPending}); try again later.`;
     let bytes = 0;
     for (const m of incoming) bytes += m.bytes;
-    // Dead letters count too, so that messages SQS keeps refusing cannot fill the disk unseen.
+    // Dead letters on disk count too, so that messages SQS keeps refusing cannot fill it unseen.
+    // (In memory they make room for themselves: only new dead letters push old ones out.)
     const held = this.deps.spool.bytes();
-    const dead = this.deps.spool.deadBytes();
+    const dead = this.deps.spool.durable ? Math.max(0, this.deps.spool.deadBytes() - freedDeadBytes) : 0;
     if (held + dead + Math.max(1, bytes) > maxSpoolBytes)
       return dead > held
         ? `The spool holds ${dead} bytes of dead letters and ${held} undelivered (limit ${maxSpoolBytes}); replay or discard the dead letters (GET /dead-letters).`
@@ -274,54 +279,30 @@ export class DeliveryEngine implements Dispatcher {
   }
 
   /**
-   * Credentials a request presented (not yet checked by SQS): spooled rows of their access key id
-   * are sent with them from now on, unless SQS refused these very credentials for such rows.
+   * Credentials a request presented: spooled rows that these very credentials sent go from now on
+   * (a key id with another secret releases nothing, and is never lent another's secret).
    */
   offerCredentials(creds: Credentials): void {
-    const akid = creds.accessKeyId;
-    const refused = this.refused.get(akid);
-    if (refused !== undefined && refused === credentialsKey(creds)) return;
-    this.credsByKeyId.set(akid, creds);
-    const from = this.waitingKeys.get(akid);
-    if (from === undefined) return;
-    this.waitingKeys.delete(akid);
-    this.deps.log.info("credentials presented; resuming spooled messages", { access_key_id: akid });
-    // Page again from the first row of this key; rows already in memory are passed over.
-    this.cursor = Math.min(this.cursor, from - 1);
-    this.paged = true;
-    this.schedulePump();
-  }
-
-  /**
-   * SQS refused the credentials a borrowed row was sent with: they were presented by some request
-   * but were not the sender's (a mistyped secret, an expired session). The row is not dead: it
-   * stays in the spool and waits for credentials that work.
-   */
-  private credentialsRefused(lane: Lane, p: Pending, error: SqsError): void {
-    this.release(p, lane);
-    const akid = lane.creds.accessKeyId;
-    const key = credentialsKey(lane.creds);
-    if (this.refused.get(akid) !== key) {
-      this.refused.set(akid, key);
-      this.deps.log.warn("SQS refused the credentials presented for spooled messages; they wait for others", {
-        access_key_id: akid,
-        queue: lane.queue,
-        code: error.code,
-      });
+    const key = credentialsKey(creds);
+    if (this.credsByKey.get(key) === undefined && this.credsByKey.size >= MAX_KNOWN_CREDENTIALS) this.credsByKey.clear();
+    this.credsByKey.set(key, creds);
+    this.credsByKeyId.set(creds.accessKeyId, creds);
+    if (this.waitingFor.size === 0) return;
+    for (const name of [key, creds.accessKeyId]) {
+      const from = this.waitingFor.get(name);
+      if (from === undefined) continue;
+      this.waitingFor.delete(name);
+      this.deps.log.info("credentials presented; resuming spooled messages", { access_key_id: creds.accessKeyId });
+      // Page again from the first row they sent; rows already in memory are passed over.
+      this.cursor = Math.min(this.cursor, from - 1);
+      this.paged = true;
+      this.schedulePump();
     }
-    // The same secret may have come again in another request since (another object, same key).
-    const current = this.credsByKeyId.get(akid);
-    if (current && credentialsKey(current) === key) this.credsByKeyId.delete(akid);
-    this.waitFor(akid, p.env.seq ?? 0);
-    // Other credentials for this key came in meanwhile: try them.
-    const other = this.credsByKeyId.get(akid);
-    if (other) this.offerCredentials(other);
   }
 
-  private enqueue(env: Envelope, attempts: number, borrowed = false): void {
+  private enqueue(env: Envelope, attempts: number): void {
     const lane = this.laneFor(env.queue, env.creds);
     const p: Pending = { env, seq: this.seq++, attempts, retryAt: 0, bytes: env.bytes, groupId: env.entry.MessageGroupId };
-    if (borrowed) p.borrowed = true;
     this.live.set(env.id, p);
     this.liveBytes += env.bytes;
     lane.ready.push(p);
@@ -540,12 +521,6 @@ export class DeliveryEngine implements Dispatcher {
     }
     this.counters.sent += items.length;
     if (lane.delayed.some((p) => p.outage)) this.wake(lane, true);
-    // Credentials refused for borrowed rows that work after all (say, IAM was still propagating).
-    const refused = this.refused.size > 0 ? this.refused.get(lane.creds.accessKeyId) : undefined;
-    if (refused !== undefined && refused === credentialsKey(lane.creds)) {
-      this.refused.delete(lane.creds.accessKeyId);
-      this.offerCredentials(lane.creds);
-    }
     this.deps.spool.delivered(items.map((i) => i.p.env));
     this.deps.log.debug("sent", { queue: lane.queue, count: items.length, ids: items.map((i) => i.p.env.id).join(",") });
   }
@@ -636,10 +611,6 @@ export class DeliveryEngine implements Dispatcher {
   /** `wholeRequest`: the request failed (outage, throttling), not this entry alone. */
   private failed(lane: Lane, p: Pending, error: SqsError, wholeRequest = false): void {
     if (this.stopped) return; // the row stays in the spool for the next start
-    if (p.borrowed && refusesCredentials(error.code)) {
-      this.credentialsRefused(lane, p, error);
-      return;
-    }
     p.attempts++;
     const now = this.now();
     const d = decide(error, p.attempts, p.env.acceptedAt, now, this.deps.options.retry, p.lastCode);
@@ -749,7 +720,7 @@ export class DeliveryEngine implements Dispatcher {
       };
     const spooled = this.deps.spool.find(id);
     if (spooled) {
-      const known = this.credsByKeyId.has(spooled.accessKeyId);
+      const known = this.credentialsFor(spooled) !== undefined;
       return {
         id,
         queue: spooled.envelope.queue,
@@ -793,7 +764,7 @@ export class DeliveryEngine implements Dispatcher {
     const running = this.retrying.get(id);
     if (running) return running;
     const retry = (async () => {
-      await this.accept([{ id: d.id, queue: d.queue, creds, entry: d.entry, bytes: d.bytes, acceptedAt: this.now() }]);
+      await this.accept([{ id: d.id, queue: d.queue, creds, entry: d.entry, bytes: d.bytes, acceptedAt: this.now() }], d.bytes);
       this.deps.spool.takeDead(id);
       this.recent.delete(id);
       return "retried" as const;
@@ -861,13 +832,8 @@ export class DeliveryEngine implements Dispatcher {
   }
 }
 
-/** SQS refused the credentials themselves (not what they may do): other credentials may work. */
-const refusesCredentials = (code: string) =>
-  code === "SignatureDoesNotMatch" ||
-  code === "InvalidClientTokenId" ||
-  code === "UnrecognizedClientException" ||
-  code === "ExpiredToken" ||
-  code === "ExpiredTokenException";
+/** The access key id in a name of `waitingFor` (a credentialsKey, or a key id alone). */
+const keyIdOf = (name: string) => name.split(":")[0]!;
 
 function toSqsError(err: unknown): SqsError {
   if (err instanceof SqsError) return err;

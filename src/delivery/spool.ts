@@ -8,6 +8,12 @@ export interface SpooledRow {
   seq: number;
   envelope: Omit<Envelope, "creds">;
   accessKeyId: string;
+  /**
+   * Which credentials sent it: `credentialsKey()`, the access key id and a hash of the secret
+   * (never the secret). Only those very credentials send it after a restart. Undefined for rows
+   * spooled by versions that did not record it: any credentials of the key id then.
+   */
+  credsKey?: string;
   attempts: number;
 }
 

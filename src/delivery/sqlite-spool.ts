@@ -2,6 +2,7 @@
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { credentialsKey } from "../credentials/basic";
 import type { SendEntry } from "../sqs/types";
 import type { DeadFilter, DeadLetter, Spool, SpooledRow, SpoolRef } from "./spool";
 import type { Envelope } from "./types";
@@ -11,6 +12,7 @@ interface Row {
   id: string;
   queue: string;
   akid: string;
+  creds: string | null;
   body: string;
   params: string;
   bytes: number;
@@ -128,25 +130,41 @@ export class SqliteSpool implements Spool {
     // of 10 ms, and wrk -t2 -c32, against the binary and local-sqs --latency-ms 20).
     this.db.exec("PRAGMA wal_autocheckpoint = 128");
     this.db.exec(SCHEMA);
+    // Which credentials sent a row (a hash, see SpooledRow.credsKey); spools of earlier versions lack it.
+    for (const table of ["messages", "dead"]) {
+      const cols = this.db.query(`SELECT name FROM pragma_table_info('${table}')`).all() as Array<{ name: string }>;
+      if (!cols.some((c) => c.name === "creds")) this.db.exec(`ALTER TABLE ${table} ADD COLUMN creds TEXT`);
+    }
     this.insert = this.db.prepare(
-      "INSERT OR IGNORE INTO messages (seq, id, queue, akid, body, params, bytes, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO messages (seq, id, queue, akid, creds, body, params, bytes, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     const indexed = (this.db.query("SELECT COUNT(*) AS n FROM pragma_index_list('messages')").get() as { n: number }).n > 0;
     if (!indexed) this.db.exec("CREATE INDEX messages_by_id ON messages (id)");
     this.remove = this.db.prepare("DELETE FROM messages WHERE seq = ?");
     this.setAttempts = this.db.prepare("UPDATE messages SET attempts = ? WHERE seq = ?");
     this.bury = this.db.prepare(
-      `INSERT OR REPLACE INTO dead (id, queue, akid, body, params, bytes, accepted_at, attempts, reason, died_at)
-       VALUES ($id, $queue, $akid, $body, $params, $bytes, $accepted_at, $attempts, $reason, $died_at)`,
+      `INSERT OR REPLACE INTO dead (id, queue, akid, creds, body, params, bytes, accepted_at, attempts, reason, died_at)
+       VALUES ($id, $queue, $akid, $creds, $body, $params, $bytes, $accepted_at, $attempts, $reason, $died_at)`,
     );
     this.commitTx = this.db.transaction((bookkeeping: boolean) => {
       for (const m of this.pending)
-        this.insert.run(m.seq!, m.id, m.queue, m.creds.accessKeyId, m.entry.MessageBody, paramsOf(m.entry), m.bytes, m.acceptedAt);
+        this.insert.run(
+          m.seq!,
+          m.id,
+          m.queue,
+          m.creds.accessKeyId,
+          credentialsKey(m.creds),
+          m.entry.MessageBody,
+          paramsOf(m.entry),
+          m.bytes,
+          m.acceptedAt,
+        );
       for (const d of this.toBury) {
         this.bury.run({
           id: d.envelope.id,
           queue: d.envelope.queue,
           akid: d.envelope.creds.accessKeyId,
+          creds: credentialsKey(d.envelope.creds),
           body: d.envelope.entry.MessageBody,
           params: paramsOf(d.envelope.entry),
           bytes: d.envelope.bytes,
@@ -333,8 +351,8 @@ export class SqliteSpool implements Spool {
       const args = queue ? [queue] : [];
       this.db
         .query(
-          `INSERT OR IGNORE INTO messages (id, queue, akid, body, params, bytes, accepted_at, attempts)
-           SELECT id, queue, akid, body, params, bytes, accepted_at, 0 FROM dead ${where} ORDER BY died_at`,
+          `INSERT OR IGNORE INTO messages (id, queue, akid, creds, body, params, bytes, accepted_at, attempts)
+           SELECT id, queue, akid, creds, body, params, bytes, accepted_at, 0 FROM dead ${where} ORDER BY died_at`,
         )
         .run(...args);
       return this.db.query(`DELETE FROM dead ${where}`).run(...args).changes;
@@ -370,6 +388,7 @@ function spooledRowOf(r: Row): SpooledRow {
     seq: r.seq,
     envelope: { id: r.id, queue: r.queue, entry: entryOf(r), bytes: r.bytes, acceptedAt: r.accepted_at, seq: r.seq },
     accessKeyId: r.akid,
+    ...(r.creds ? { credsKey: r.creds } : {}),
     attempts: r.attempts,
   };
 }

@@ -112,8 +112,9 @@ export class SqsClient {
    * Proves that the secret goes with the access key id, before anything kept under that key id
    * (dead letters, with their bodies) is shown or changed: knowing a key id is not enough.
    * Credentials SQS accepted in the last hour count; otherwise SQS is asked with a signed
-   * ListQueues. Any answer but a refusal of the credentials proves them (AccessDenied too: the
-   * signature was good). Throws that refusal; "unverified" when SQS cannot be reached or is busy.
+   * ListQueues. An answer, or a refusal for want of permission (AccessDenied: the signature was
+   * good), proves them; any other refusal is thrown; "unverified" when SQS cannot be reached or is
+   * busy.
    */
   async verifyCredentials(creds: Credentials): Promise<"proven" | "unverified"> {
     const until = this.proven.get(credentialsKey(creds));
@@ -123,7 +124,7 @@ export class SqsClient {
     } catch (err) {
       if (!(err instanceof SqsError)) throw err;
       if (err.retryable) return "unverified";
-      if (isAuthFailure(err.code) && err.code !== "AccessDenied" && err.code !== "AccessDeniedException") throw err;
+      if (err.code !== "AccessDenied" && err.code !== "AccessDeniedException") throw err;
       this.trust(creds);
     }
     return "proven";
@@ -204,17 +205,21 @@ export class SqsClient {
       QueueUrl: url,
       AttributeNames: ["MaximumMessageSize"],
     })
-      .then((r) => {
-        const bytes = Number(r.Attributes?.MaximumMessageSize);
-        return Number.isInteger(bytes) && bytes > 0 ? bytes : undefined;
-      })
-      // No permission to read it (send-only credentials), or SQS not answering: SQS itself refuses
-      // what is too large; the read is not tried again for a while either way.
-      .catch(() => undefined)
+      .then(
+        (r) => {
+          const bytes = Number(r.Attributes?.MaximumMessageSize);
+          return Number.isInteger(bytes) && bytes > 0 ? bytes : undefined;
+        },
+        // No permission to read it (send-only credentials), or SQS not answering: SQS itself refuses
+        // what is too large; the read is not tried again for a while. Credentials SQS refused (a
+        // mistyped secret with the owner's key id) say nothing about the queue: nothing is kept.
+        (err) => (err instanceof SqsError && isAuthFailure(err.code) && !err.code.startsWith("AccessDenied") ? null : undefined),
+      )
       .then((bytes) => {
+        this.readingSizeLimit.delete(key);
+        if (bytes === null || this.urls.get(key) !== url) return; // forgotten (deleted) meanwhile
         if (this.sizeLimits.size >= MAX_CACHED_URLS) this.sizeLimits.clear();
         this.sizeLimits.set(key, { bytes, until: Date.now() + SIZE_LIMIT_TTL_MS });
-        this.readingSizeLimit.delete(key);
       });
   }
 

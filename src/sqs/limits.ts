@@ -85,7 +85,8 @@ export const MAX_NUMBER_DIGITS = 38;
 
 /**
  * Why SQS would refuse `text` as a Number attribute value, or null: a decimal number with at most
- * 38 significant digits, zero or of magnitude from 10^-128 to 10^126. The decimal exponent is
+ * 38 significant digits (leading and trailing zeros trimmed), zero or of magnitude from 10^-128 to
+ * 10^126. The decimal exponent is
  * worked out from the digits and exponent exactly, with no floating point.
  */
 export function numberProblem(text: string): "syntax" | "digits" | "range" | null {
@@ -93,7 +94,8 @@ export function numberProblem(text: string): "syntax" | "digits" | "range" | nul
   if (!m) return "syntax";
   const frac = m[2] ?? m[3] ?? "";
   const digits = `${m[1] ?? ""}${frac}`.replace(/^0+/, "");
-  if (digits.length > MAX_NUMBER_DIGITS) return "digits";
+  // SQS trims leading and trailing zeros before counting.
+  if (digits.replace(/0+$/, "").length > MAX_NUMBER_DIGITS) return "digits";
   if (digits === "") return null; // zero, whatever its exponent
   const expDigits = (m[5] ?? "").replace(/^0+/, "");
   if (expDigits.length > 15) return "range"; // beyond any exponent a short mantissa could offset

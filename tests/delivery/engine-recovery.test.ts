@@ -254,31 +254,55 @@ test("dead letters count toward --max-spool-bytes: messages SQS keeps refusing c
   expect(again.deadBytes()).toBe(4_000);
 });
 
-test("a refused secret presented again and again is not lent to spooled rows again: no request storm", async () => {
+test("spooled rows go only with the credentials that sent them: other secrets of the key id release nothing and borrow nothing", async () => {
   const dir = tempDir();
   cleanups.push(dir.remove);
   const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
   const rows = Array.from({ length: 5 }, (_, i) => env("q", `b${i}`));
   await s1.append(rows);
   s1.close();
+  const sentWith: Array<[secret: string, body: string]> = [];
+  const f = fakeSqs((c, e) => {
+    sentWith.push([c.secretAccessKey, e.MessageBody]);
+    return undefined;
+  });
+  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f);
+  // Guesses (or two misconfigured clients) with the owner's key id: no request goes out.
+  for (let i = 0; i < 20; i++) {
+    e.offerCredentials({ accessKeyId: CREDS.accessKeyId, secretAccessKey: `guess-${i % 2}` });
+    await Bun.sleep(5);
+  }
+  await Bun.sleep(100);
+  expect(f.requests()).toBe(0);
+  expect(e.status(rows[0]!.id)?.state).toBe("waiting-for-credentials");
+  // Someone with a wrong secret sends a message of their own: it goes with their secret, alone.
+  const W: Credentials = { accessKeyId: CREDS.accessKeyId, secretAccessKey: "not-the-owner" };
+  await e.accept([env("elsewhere", "intruder", W)]);
+  await waitFor(() => sentWith.length === 1, 3_000, "the intruder's message");
+  e.offerCredentials(CREDS);
+  await waitFor(() => f.stored.length === 6, 3_000, "sent with the right secret");
+  expect(sentWith.filter(([secret]) => secret === W.secretAccessKey).map(([, body]) => body)).toEqual(["intruder"]);
+  expect(sentWith.filter(([secret]) => secret === CREDS.secretAccessKey).map(([, body]) => body)).toEqual(
+    rows.map((r) => r.entry.MessageBody),
+  );
+});
+
+test("FIFO after a restart: a group's spooled messages go before its new ones, whatever other secrets came meanwhile", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const fifo = (body: string) => env("steps.fifo", body, CREDS, { MessageGroupId: "g", MessageDeduplicationId: body });
+  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
+  await s1.append(["step1", "step2", "step3"].map(fifo));
+  s1.close();
   const f = fakeSqs((c) =>
     c.secretAccessKey === CREDS.secretAccessKey ? undefined : new SqsError("SignatureDoesNotMatch", "bad sig", 403, true),
   );
   const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f);
-  // Each request brings its own credentials object with the same wrong secret.
   e.offerCredentials({ accessKeyId: CREDS.accessKeyId, secretAccessKey: "typo" });
-  await waitFor(() => f.requests() > 0, 2_000, "the first try");
-  await Bun.sleep(100);
-  const tried = f.requests();
-  for (let i = 0; i < 20; i++) {
-    e.offerCredentials({ accessKeyId: CREDS.accessKeyId, secretAccessKey: "typo" });
-    await Bun.sleep(10);
-  }
-  await Bun.sleep(200);
-  expect(f.requests()).toBe(tried);
-  expect(e.status(rows[0]!.id)?.state).toBe("waiting-for-credentials");
-  e.offerCredentials(CREDS);
-  await waitFor(() => f.stored.length === 5, 3_000, "sent with the right secret");
+  await Bun.sleep(5);
+  await e.accept([fifo("step4")]);
+  await waitFor(() => f.stored.length === 4, 3_000, "all four");
+  expect(f.stored).toEqual(["step1", "step2", "step3", "step4"]);
 });
 
 test("a batch SQS refuses as a whole for one bad entry: each message goes again alone, and only that one dies", async () => {
@@ -302,4 +326,33 @@ test("a batch SQS refuses as a whole for one bad entry: each message goes again 
   expect(stored).toEqual(["a", "b", "c", "d"]);
   expect(envs.map((m) => e.status(m.id)?.state)).toEqual(["sent", "sent", "dead", "sent", "sent"]);
   expect(e.status(envs[2]!.id)?.lastError).toContain("InvalidParameterValue");
+});
+
+test("retrying a dead letter is not refused for the room that dead letter itself takes", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const spool = new SqliteSpool(dir.path, { fsync: "normal" });
+  let refuse = true;
+  const f = fakeSqs(() => (refuse ? new SqsError("AccessDenied", "no sqs:SendMessage", 403, true) : undefined));
+  const e = engineWith(spool, f, { maxSpoolBytes: 5_000 });
+  for (let i = 0; i < 5; i++) await e.accept([env("q", "x".repeat(1000))]);
+  await waitFor(() => spool.deadBytes() === 5_000, 3_000, "five dead letters");
+  await expect(e.accept([env("q", "one more")])).rejects.toThrow("dead letters");
+  refuse = false; // permission granted: the operator retries one
+  const [first] = e.deadLetters({ accessKeyId: CREDS.accessKeyId, limit: 1 }).items;
+  expect(await e.retryDead(first!.id, CREDS)).toBe("retried");
+  await waitFor(() => e.status(first!.id)?.state === "sent", 3_000, "sent");
+  expect(spool.deadBytes()).toBe(4_000);
+});
+
+test("--spool none: dead letters in memory never block sends (they make room for themselves)", async () => {
+  const f = fakeSqs(() => new SqsError("AccessDenied", "no sqs:SendMessage", 403, true));
+  const spool = new MemorySpool();
+  const e = engineWith(spool, f, { maxSpoolBytes: 3_000 });
+  for (let i = 0; i < 6; i++) {
+    await e.accept([env("q", "y".repeat(1000))]);
+    await waitFor(() => e.stats().pending === 0, 3_000, "dead");
+  }
+  expect(spool.deadBytes()).toBe(6_000);
+  expect(e.health()).toEqual({ ok: true });
 });

@@ -283,6 +283,8 @@ describe("toEntry", () => {
         "0.0001e-124",
         `0.${"0".repeat(127)}1`, // 10^-128 written out
         `1${"0".repeat(37)}`,
+        `1${"0".repeat(60)}`, // trailing zeros are trimmed before the digits are counted
+        `1.5${"0".repeat(50)}`,
         `${"1".repeat(38)}e10`, // exponent digits are not significant digits
         ".5",
         "5.",
@@ -310,7 +312,7 @@ describe("toEntry", () => {
         `0.${"0".repeat(128)}1`,
         "1e99999999999999999999",
         "1e-99999999999999999999",
-        `1${"0".repeat(38)}`, // 39 digits
+        `1${"0".repeat(37)}1`, // 39 significant digits
         "1.5e",
         "e5",
         ".",
