@@ -392,7 +392,7 @@ export class DeliveryEngine implements Dispatcher {
       this.rr = lanes.length ? (this.rr + 1) % lanes.length : 0;
       if (!sent) break;
     }
-    if (this.inflight === 0 && this.live.size === 0) this.notifyIdle();
+    if (this.inflight === 0 && this.live.size === 0 && !this.refillQueued) this.notifyIdle();
   }
 
   /**
@@ -800,7 +800,8 @@ export class DeliveryEngine implements Dispatcher {
 
   /** Resolves when nothing is pending or in flight (or at once if so already). */
   idle(): Promise<void> {
-    if (this.inflight === 0 && this.live.size === 0) return Promise.resolve();
+    // (A refill passing over rows that wait for credentials may still find some to send.)
+    if (this.inflight === 0 && this.live.size === 0 && !this.refillQueued) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 

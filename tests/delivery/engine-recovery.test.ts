@@ -356,3 +356,24 @@ test("--spool none: dead letters in memory never block sends (they make room for
   expect(spool.deadBytes()).toBe(6_000);
   expect(e.health()).toEqual({ ok: true });
 });
+
+test("a drain is not over while paging still passes over rows waiting for credentials", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const ABSENT: Credentials = { accessKeyId: "AKIDABSENT", secretAccessKey: "gone" };
+  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
+  await s1.append(Array.from({ length: 60_000 }, (_, i) => env("q", `old${i}`, ABSENT)));
+  await s1.append([env("q", "mine1"), env("q", "mine2")]);
+  s1.close();
+  const f = fakeSqs();
+  const e = new DeliveryEngine({
+    sqs: f.sqs as never,
+    sender: f.sender,
+    spool: new SqliteSpool(dir.path, { fsync: "normal" }),
+    log: silentLogger,
+    options: testOptions({ serverCredentials: CREDS }),
+  });
+  e.start();
+  await e.stop({ drainMs: 10_000 });
+  expect(f.stored).toEqual(["mine1", "mine2"]);
+});
