@@ -1,6 +1,6 @@
 // Validates one SendMessage (or batch entry) against its queue and prepares what is stored and answered.
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
-import { firstForbiddenChar, MAX_ATTRIBUTES, MAX_DELAY_SECONDS } from "../sqs/limits";
+import { firstForbiddenChar, isValidDataType, MAX_ATTRIBUTES, MAX_DELAY_SECONDS, numberProblem } from "../sqs/limits";
 import { md5Hex, md5OfAttributes } from "../sqs/md5";
 import type { MessageAttributes } from "../sqs/types";
 import { fault, SqsFault } from "./errors";
@@ -34,9 +34,6 @@ const ALLOWED_CHARS = "#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x1
 /** Group and deduplication ids: 1–128 of alphanumerics and ASCII punctuation. */
 const ID_128 = /^[\x21-\x7e]{1,128}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
-const DATA_TYPE = /^(String|Number|Binary)(\.[^\s]{1,250})?$/;
-/** SQS numbers: up to 38 significant digits, from -10^128 to 10^126. */
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function hex(cp: number) {
   return `#x${cp.toString(16).toUpperCase()}`;
@@ -50,13 +47,8 @@ function checkChars(text: string, where: string): void {
   );
 }
 
-function validNumber(v: string): boolean {
-  if (!NUMBER.test(v)) return false;
-  const digits = v.replace(/^[+-]/, "").split(/[eE]/)[0]!.replace(".", "").replace(/^0+/, "");
-  if (digits.replace(/0+$/, "").length > 38) return false;
-  const n = Number(v);
-  return Number.isFinite(n) && Math.abs(n) <= 1e126 && n >= -1e128;
-}
+/** SQS numbers: up to 38 significant digits, zero or of magnitude 10^-128 to 10^126 (the door's rule too). */
+const validNumber = (v: string) => numberProblem(v) === null;
 
 /** Checks message attributes (user or system) and returns them with their byte count. */
 function readAttributes(raw: Params | undefined, system: boolean): { attrs: MessageAttributes | null; bytes: number } {
@@ -88,7 +80,7 @@ function readAttributes(raw: Params | undefined, system: boolean): { attrs: Mess
     const dataType = optString(value, "DataType");
     if (!dataType)
       throw fault.invalidParameterValue(`The message (${kind}) attribute '${name}' must contain a non-empty message attribute type.`);
-    if (!DATA_TYPE.test(dataType) || (system && dataType !== "String"))
+    if (!isValidDataType(dataType) || (system && dataType !== "String"))
       throw fault.invalidParameterValue(
         `The type of message (${kind}) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`,
       );

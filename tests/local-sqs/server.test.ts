@@ -408,6 +408,10 @@ describe("validation and error codes", () => {
     expect(await code({ ok: { DataType: "Text", StringValue: "v" } })).toBe("InvalidParameterValue");
     expect(await code({ ok: { DataType: "String", StringValue: "" } })).toBe("InvalidParameterValue");
     expect(await code({ ok: { DataType: "Number", StringValue: "12abc" } })).toBe("InvalidParameterValue");
+    // Magnitude 10^-128 to 10^126 (or zero), and type labels of printable ASCII.
+    for (const n of ["1e-200", "-1e127", "2e126", `1${"0".repeat(37)}1`])
+      expect({ n, code: await code({ ok: { DataType: "Number", StringValue: n } }) }).toEqual({ n, code: "InvalidParameterValue" });
+    expect(await code({ ok: { DataType: "String.zürich", StringValue: "v" } })).toBe("InvalidParameterValue");
     expect(await code({ ok: { DataType: "Binary" } })).toBe("InvalidParameterValue");
     const fine = await client.sendMessage(CREDS, url, {
       MessageBody: "x",
