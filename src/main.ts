@@ -160,7 +160,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       spool.close();
       process.stdout.write(
         `re-queued ${moved} dead letter${moved === 1 ? "" : "s"}${cmd.queue ? ` of ${cmd.queue}` : ""} in ${cmd.spool}; ` +
-          "they are delivered when the accelerator next starts and their access key is presented\n",
+          "they are delivered when the accelerator next starts and the credentials that sent them are presented\n",
       );
       return;
     }

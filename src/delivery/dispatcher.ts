@@ -101,8 +101,8 @@ const WINDOW_MESSAGES = 2_000;
 const WINDOW_GROWTH = 10;
 const WINDOW_BYTES = 8 * 1024 * 1024;
 const PAGE = 1_000;
-/** Distinct credentials remembered for paging spooled rows in (cleared past this; presented again, they count again). */
-const MAX_KNOWN_CREDENTIALS = 10_000;
+/** Access key ids remembered with credentials SQS took, for rows of older spools (a guard; cleared past it). */
+const MAX_PROVEN_KEY_IDS = 10_000;
 /** Pages read per refill at most: rows waiting for credentials are passed over, a few pages a turn. */
 const REFILL_PAGES = 20;
 const RECENT_MS = 60 * 60 * 1000;
@@ -127,10 +127,15 @@ export class DeliveryEngine implements Dispatcher {
    * held in memory.
    */
   private readonly waitingFor = new Map<string, number>();
-  /** Credentials presented since the start (memory only), by `credentialsKey`, to page rows in with. */
-  private readonly credsByKey = new Map<string, Credentials>();
-  /** The latest credentials presented for each access key id: for rows of older spools only. */
-  private readonly credsByKeyId = new Map<string, Credentials>();
+  /**
+   * Credentials spooled rows may need (memory only), by `credentialsKey`: those of messages
+   * accepted in this run, until the last of them has left (sent or dead), and, for good, the
+   * daemon's own and those presented for rows spooled before this run. Credentials that merely
+   * came with a request are not kept, so no flood of them can push these out.
+   */
+  private readonly known = new Map<string, { creds: Credentials; pending: number; pinned: boolean }>();
+  /** By access key id, the latest credentials SQS took a request with: for rows of older spools only. */
+  private readonly provenByKeyId = new Map<string, Credentials>();
   private refillQueued = false;
   /** Spool rows up to this seq are in memory or waiting for credentials; later ones may be on disk only. */
   private cursor = 0;
@@ -161,12 +166,15 @@ export class DeliveryEngine implements Dispatcher {
     if (this.started) return;
     this.started = true;
     const own = this.deps.options.serverCredentials;
-    if (own) this.offerCredentials(own);
+    if (own) {
+      this.known.set(credentialsKey(own), { creds: own, pending: 0, pinned: true });
+      this.provenByKeyId.set(own.accessKeyId, own);
+    }
     const backlog = this.deps.spool.count();
     if (this.deps.spool.durable && backlog > 0) {
       this.paged = true;
       this.refill();
-      this.deps.log.info("spool holds undelivered messages from before; each resumes when its access key is presented", {
+      this.deps.log.info("spool holds undelivered messages from before; each resumes when the credentials that sent it are presented", {
         messages: backlog,
         waiting_for: [...new Set([...this.waitingFor.keys()].map(keyIdOf))].join(",") || undefined,
       });
@@ -226,7 +234,7 @@ export class DeliveryEngine implements Dispatcher {
 
   /** The credentials that sent a spooled row, if a request has presented them since the start. */
   private credentialsFor(row: SpooledRow): Credentials | undefined {
-    return row.credsKey ? this.credsByKey.get(row.credsKey) : this.credsByKeyId.get(row.accessKeyId);
+    return row.credsKey ? this.known.get(row.credsKey)?.creds : this.provenByKeyId.get(row.accessKeyId);
   }
 
   /** `freedDeadBytes`: a dead letter being retried leaves the dead letters as it is accepted. */
@@ -236,8 +244,15 @@ export class DeliveryEngine implements Dispatcher {
     if (full) throw unavailable("Backpressure", full, 1);
     await this.deps.spool.append(messages);
     this.counters.accepted += messages.length;
+    // One request, one set of credentials: its messages page in with them until the last has left.
     const creds = messages[0]?.creds;
-    if (creds) this.offerCredentials(creds);
+    if (creds) {
+      const key = credentialsKey(creds);
+      const known = this.known.get(key);
+      if (known) known.pending += messages.length;
+      else this.known.set(key, { creds, pending: messages.length, pinned: false });
+      this.offerCredentials(creds);
+    }
     let bytes = 0;
     for (const m of messages) bytes += m.bytes;
     if (this.deps.spool.durable && (this.paged || this.windowFull(messages.length, bytes))) {
@@ -283,21 +298,24 @@ export class DeliveryEngine implements Dispatcher {
    * (a key id with another secret releases nothing, and is never lent another's secret).
    */
   offerCredentials(creds: Credentials): void {
-    const key = credentialsKey(creds);
-    if (this.credsByKey.get(key) === undefined && this.credsByKey.size >= MAX_KNOWN_CREDENTIALS) this.credsByKey.clear();
-    this.credsByKey.set(key, creds);
-    this.credsByKeyId.set(creds.accessKeyId, creds);
     if (this.waitingFor.size === 0) return;
-    for (const name of [key, creds.accessKeyId]) {
-      const from = this.waitingFor.get(name);
-      if (from === undefined) continue;
-      this.waitingFor.delete(name);
-      this.deps.log.info("credentials presented; resuming spooled messages", { access_key_id: creds.accessKeyId });
-      // Page again from the first row they sent; rows already in memory are passed over.
-      this.cursor = Math.min(this.cursor, from - 1);
-      this.paged = true;
-      this.schedulePump();
-    }
+    const key = credentialsKey(creds);
+    if (!this.waitingFor.has(key)) return;
+    const known = this.known.get(key);
+    if (known) known.pinned = true;
+    else this.known.set(key, { creds, pending: 0, pinned: true });
+    this.resume(key, creds.accessKeyId);
+  }
+
+  /** Pages again from the first row waiting under `name`; rows already in memory are passed over. */
+  private resume(name: string, accessKeyId: string): void {
+    const from = this.waitingFor.get(name);
+    if (from === undefined) return;
+    this.waitingFor.delete(name);
+    this.deps.log.info("credentials presented; resuming spooled messages", { access_key_id: accessKeyId });
+    this.cursor = Math.min(this.cursor, from - 1);
+    this.paged = true;
+    this.schedulePump();
   }
 
   private enqueue(env: Envelope, attempts: number): void {
@@ -314,9 +332,13 @@ export class DeliveryEngine implements Dispatcher {
     if (p.groupId !== undefined) lane.busyGroups.delete(p.groupId);
   }
 
+  /** A message leaves for good (sent or dead). */
   private forget(p: Pending): void {
     this.live.delete(p.env.id);
     this.liveBytes -= p.bytes;
+    const key = credentialsKey(p.env.creds);
+    const known = this.known.get(key);
+    if (known && !known.pinned && --known.pending <= 0) this.known.delete(key);
   }
 
   private laneFor(queue: string, creds: Credentials): Lane {
@@ -529,8 +551,15 @@ export class DeliveryEngine implements Dispatcher {
   private answered(lane: Lane): void {
     lane.failedInARow = 0;
     lane.failingSince = 0;
-    // Its credentials are good: they may see their dead letters (see SqsClient.verifyCredentials).
+    // Its credentials are good: they may see their dead letters (see SqsClient.verifyCredentials),
+    // and send the rows of older spools, which name their key id only.
     this.deps.sqs.trust?.(lane.creds);
+    const akid = lane.creds.accessKeyId;
+    if (this.provenByKeyId.get(akid) !== lane.creds) {
+      if (!this.provenByKeyId.has(akid) && this.provenByKeyId.size >= MAX_PROVEN_KEY_IDS) this.provenByKeyId.clear();
+      this.provenByKeyId.set(akid, lane.creds);
+    }
+    if (this.waitingFor.has(akid)) this.resume(akid, akid);
   }
 
   private failAll(lane: Lane, batch: Pending[], error: SqsError): void {

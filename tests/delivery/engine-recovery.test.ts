@@ -1,8 +1,10 @@
 // The engine where delivery meets trouble: restarts with keys nobody presents, refused credentials, a stuck FIFO group, outages.
+import { Database } from "bun:sqlite";
 import { afterEach, expect, test } from "bun:test";
+import { join } from "node:path";
 import { DeliveryEngine, type EngineOptions } from "../../src/delivery/dispatcher";
 import { MemorySpool, type Spool } from "../../src/delivery/spool";
-import { SqliteSpool } from "../../src/delivery/sqlite-spool";
+import { SPOOL_FILE, SqliteSpool } from "../../src/delivery/sqlite-spool";
 import type { Envelope } from "../../src/delivery/types";
 import { silentLogger } from "../../src/log";
 import type { BatchOutcome } from "../../src/sqs/client";
@@ -376,4 +378,45 @@ test("a drain is not over while paging still passes over rows waiting for creden
   e.start();
   await e.stop({ drainMs: 10_000 });
   expect(f.stored).toEqual(["mine1", "mine2"]);
+});
+
+/** Requests with credentials of their own, each new (say, curl -u AKIDx:y against any route). */
+const flood = (e: DeliveryEngine, count: number) => {
+  for (let i = 0; i < count; i++) e.offerCredentials({ accessKeyId: `AKIDFLOOD${i}`, secretAccessKey: "x" });
+};
+
+test("no flood of credentials pushes out those spooled rows need: the daemon's own, and a batch job's that went away", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
+  await s1.append(Array.from({ length: 1_500 }, (_, i) => env("q", `own${i}`, CREDS)));
+  s1.close();
+  const f = fakeSqs();
+  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f, { serverCredentials: CREDS, windowMessages: 20 });
+  const JOB: Credentials = { accessKeyId: "AKIDBATCHJOB", secretAccessKey: "s" };
+  await e.accept(Array.from({ length: 1_500 }, (_, i) => env("q", `job${i}`, JOB)));
+  flood(e, 12_000);
+  await waitFor(() => f.stored.length === 3_000, 15_000, "all 3,000");
+}, 20_000);
+
+test("rows of an older spool (no credentials hash) go only with credentials SQS has taken for their key id", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
+  await s1.append(Array.from({ length: 5 }, (_, i) => env("q", `old${i}`)));
+  s1.close();
+  const db = new Database(join(dir.path, SPOOL_FILE));
+  db.exec("UPDATE messages SET creds = NULL");
+  db.close();
+  const f = fakeSqs((c) =>
+    c.secretAccessKey === CREDS.secretAccessKey ? undefined : new SqsError("SignatureDoesNotMatch", "bad sig", 403, true),
+  );
+  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f);
+  e.offerCredentials({ accessKeyId: CREDS.accessKeyId, secretAccessKey: "typo" });
+  e.offerCredentials(CREDS); // presented, but not yet taken by SQS
+  await Bun.sleep(200);
+  expect(f.requests()).toBe(0);
+  await e.accept([env("q", "new")]); // SQS takes a send with CREDS: the old rows follow
+  await waitFor(() => f.stored.length === 6, 3_000, "all six");
+  expect(e.deadLetters({ accessKeyId: CREDS.accessKeyId, limit: 10 }).total).toBe(0);
 });
