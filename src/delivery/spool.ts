@@ -11,7 +11,7 @@ export interface SpooledRow {
   /**
    * Which credentials sent it: `credentialsKey()`, the access key id and a hash of the secret
    * (never the secret). Only those very credentials send it after a restart. Undefined for rows
-   * spooled by versions that did not record it: any credentials of the key id then.
+   * spooled by versions that did not record it: credentials of the key id that SQS has taken then.
    */
   credsKey?: string;
   attempts: number;
