@@ -93,7 +93,6 @@ export class SqsClient {
       throw networkError(err);
     }
     if (!res.ok) throw errorFromResponse(res.status, text, res.headers);
-    this.trust(creds);
     if (text.trim() === "") return {} as T;
     try {
       return JSON.parse(text) as T;
@@ -102,7 +101,7 @@ export class SqsClient {
     }
   }
 
-  /** SQS accepted these credentials (any answer it gave them, sends on the sender thread too). */
+  /** SQS accepted these credentials: a send with them succeeded (the engine says so), or a ListQueues. */
   trust(creds: Credentials): void {
     if (this.proven.size >= MAX_CACHED_URLS) this.proven.clear();
     this.proven.set(credentialsKey(creds), Date.now() + PROVEN_TTL_MS);
@@ -125,8 +124,8 @@ export class SqsClient {
       if (!(err instanceof SqsError)) throw err;
       if (err.retryable) return "unverified";
       if (err.code !== "AccessDenied" && err.code !== "AccessDeniedException") throw err;
-      this.trust(creds);
     }
+    this.trust(creds);
     return "proven";
   }
 
