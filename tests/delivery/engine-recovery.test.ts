@@ -59,6 +59,16 @@ function engineWith(spool: Spool, f: ReturnType<typeof fakeSqs>, opts: Partial<E
   return e;
 }
 
+/** The spool an earlier run left: these groups were accepted and not delivered. */
+async function leftOver(...groups: Envelope[][]): Promise<string> {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const s = new SqliteSpool(dir.path, { fsync: "normal" });
+  for (const group of groups) await s.append(group);
+  s.close();
+  return dir.path;
+}
+
 let n = 0;
 const env = (queue: string, body: string, creds: Credentials = CREDS, extra: Partial<SendEntry> = {}): Envelope => ({
   id: `r-${++n}`,
@@ -70,15 +80,11 @@ const env = (queue: string, body: string, creds: Credentials = CREDS, extra: Par
 });
 
 test("after a restart, rows of an access key nobody presents stay on disk and do not hold up other keys", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
   const OLD: Credentials = { accessKeyId: "AKIDROTATEDOUT", secretAccessKey: "gone" };
   // A previous run left 100 rows of an old key in the spool.
-  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
-  await s1.append(Array.from({ length: 100 }, (_, i) => env("q", `old${i}`, OLD)));
-  s1.close();
+  const spoolDir = await leftOver(Array.from({ length: 100 }, (_, i) => env("q", `old${i}`, OLD)));
   const f = fakeSqs();
-  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f, { windowMessages: 20 });
+  const e = engineWith(new SqliteSpool(spoolDir, { fsync: "normal" }), f, { windowMessages: 20 });
   e.offerCredentials(CREDS);
   const fresh = [env("q", "new1"), env("q", "new2")];
   await e.accept(fresh);
@@ -93,30 +99,24 @@ test("after a restart, rows of an access key nobody presents stay on disk and do
 });
 
 test("after a restart, rows of a known key behind many pages of an absent key's rows are paged in without new traffic", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
   const OLD: Credentials = { accessKeyId: "AKIDABSENT", secretAccessKey: "gone" };
-  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
-  await s1.append(Array.from({ length: 60_000 }, (_, i) => env("q", `old${i}`, OLD)));
-  await s1.append([env("q", "mine1"), env("q", "mine2")]);
-  s1.close();
+  const spoolDir = await leftOver(
+    Array.from({ length: 60_000 }, (_, i) => env("q", `old${i}`, OLD)),
+    [env("q", "mine1"), env("q", "mine2")],
+  );
   const f = fakeSqs();
   // The daemon's own credentials (environment) cover CREDS's rows at once.
-  engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f, { serverCredentials: CREDS });
+  engineWith(new SqliteSpool(spoolDir, { fsync: "normal" }), f, { serverCredentials: CREDS });
   await waitFor(() => f.stored.length === 2, 5_000, "the known key's rows");
   expect(f.stored).toEqual(["mine1", "mine2"]);
 });
 
 test("a wrong secret presented with the right key id does not dead-letter spooled rows: they wait for credentials that work", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
-  await s1.append(Array.from({ length: 5 }, (_, i) => env("q", `b${i}`)));
-  s1.close();
+  const spoolDir = await leftOver(Array.from({ length: 5 }, (_, i) => env("q", `b${i}`)));
   const f = fakeSqs((c) =>
     c.secretAccessKey === CREDS.secretAccessKey ? undefined : new SqsError("SignatureDoesNotMatch", "bad sig", 403, true),
   );
-  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f);
+  const e = engineWith(new SqliteSpool(spoolDir, { fsync: "normal" }), f);
   // e.g. `curl -u AKIDEXAMPLETEST:typo http://127.0.0.1:9292/queues` (answered 403, but offerCredentials ran first)
   e.offerCredentials({ accessKeyId: CREDS.accessKeyId, secretAccessKey: "typo" });
   await Bun.sleep(300);
@@ -290,16 +290,12 @@ test("spooled rows go only with the credentials that sent them: other secrets of
 });
 
 test("FIFO after a restart: a group's spooled messages go before its new ones, whatever other secrets came meanwhile", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
   const fifo = (body: string) => env("steps.fifo", body, CREDS, { MessageGroupId: "g", MessageDeduplicationId: body });
-  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
-  await s1.append(["step1", "step2", "step3"].map(fifo));
-  s1.close();
+  const spoolDir = await leftOver(["step1", "step2", "step3"].map(fifo));
   const f = fakeSqs((c) =>
     c.secretAccessKey === CREDS.secretAccessKey ? undefined : new SqsError("SignatureDoesNotMatch", "bad sig", 403, true),
   );
-  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f);
+  const e = engineWith(new SqliteSpool(spoolDir, { fsync: "normal" }), f);
   e.offerCredentials({ accessKeyId: CREDS.accessKeyId, secretAccessKey: "typo" });
   await Bun.sleep(5);
   await e.accept([fifo("step4")]);
@@ -360,18 +356,16 @@ test("--spool none: dead letters in memory never block sends (they make room for
 });
 
 test("a drain is not over while paging still passes over rows waiting for credentials", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
   const ABSENT: Credentials = { accessKeyId: "AKIDABSENT", secretAccessKey: "gone" };
-  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
-  await s1.append(Array.from({ length: 60_000 }, (_, i) => env("q", `old${i}`, ABSENT)));
-  await s1.append([env("q", "mine1"), env("q", "mine2")]);
-  s1.close();
+  const spoolDir = await leftOver(
+    Array.from({ length: 60_000 }, (_, i) => env("q", `old${i}`, ABSENT)),
+    [env("q", "mine1"), env("q", "mine2")],
+  );
   const f = fakeSqs();
   const e = new DeliveryEngine({
     sqs: f.sqs as never,
     sender: f.sender,
-    spool: new SqliteSpool(dir.path, { fsync: "normal" }),
+    spool: new SqliteSpool(spoolDir, { fsync: "normal" }),
     log: silentLogger,
     options: testOptions({ serverCredentials: CREDS }),
   });
@@ -386,13 +380,9 @@ const flood = (e: DeliveryEngine, count: number) => {
 };
 
 test("no flood of credentials pushes out those spooled rows need: the daemon's own, and a batch job's that went away", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
-  await s1.append(Array.from({ length: 1_500 }, (_, i) => env("q", `own${i}`, CREDS)));
-  s1.close();
+  const spoolDir = await leftOver(Array.from({ length: 1_500 }, (_, i) => env("q", `own${i}`, CREDS)));
   const f = fakeSqs();
-  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f, { serverCredentials: CREDS, windowMessages: 20 });
+  const e = engineWith(new SqliteSpool(spoolDir, { fsync: "normal" }), f, { serverCredentials: CREDS, windowMessages: 20 });
   const JOB: Credentials = { accessKeyId: "AKIDBATCHJOB", secretAccessKey: "s" };
   await e.accept(Array.from({ length: 1_500 }, (_, i) => env("q", `job${i}`, JOB)));
   flood(e, 12_000);
@@ -400,18 +390,14 @@ test("no flood of credentials pushes out those spooled rows need: the daemon's o
 }, 20_000);
 
 test("rows of an older spool (no credentials hash) go only with credentials SQS has taken for their key id", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const s1 = new SqliteSpool(dir.path, { fsync: "normal" });
-  await s1.append(Array.from({ length: 5 }, (_, i) => env("q", `old${i}`)));
-  s1.close();
-  const db = new Database(join(dir.path, SPOOL_FILE));
+  const spoolDir = await leftOver(Array.from({ length: 5 }, (_, i) => env("q", `old${i}`)));
+  const db = new Database(join(spoolDir, SPOOL_FILE));
   db.exec("UPDATE messages SET creds = NULL");
   db.close();
   const f = fakeSqs((c) =>
     c.secretAccessKey === CREDS.secretAccessKey ? undefined : new SqsError("SignatureDoesNotMatch", "bad sig", 403, true),
   );
-  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f);
+  const e = engineWith(new SqliteSpool(spoolDir, { fsync: "normal" }), f);
   e.offerCredentials({ accessKeyId: CREDS.accessKeyId, secretAccessKey: "typo" });
   e.offerCredentials(CREDS); // presented, but not yet taken by SQS
   await Bun.sleep(200);
