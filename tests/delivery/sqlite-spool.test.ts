@@ -1,6 +1,7 @@
 // The durable spool on its own: rows keyed by seq, found by id, bookkeeping kept across a reopen, one owner.
 import { Database } from "bun:sqlite";
 import { afterEach, expect, test } from "bun:test";
+import { readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { credentialsKey } from "../../src/credentials/basic";
 import { SPOOL_FILE, SqliteSpool } from "../../src/delivery/sqlite-spool";
@@ -212,4 +213,45 @@ test("close stops the bookkeeping timer even when the last commit failed; later 
   // The row whose deletion never reached the disk is still there: it is re-sent after a restart.
   const again = open(dir.path);
   expect(again.count()).toBe(1);
+});
+
+/** This process's open descriptors of the spool's write-ahead log. */
+function walDescriptors(dir: string): number {
+  const wal = join(dir, `${SPOOL_FILE}-wal`);
+  let n = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(wal)) n++; // " (deleted)" once SQLite removed it
+    } catch {
+      // closed while listing
+    }
+  }
+  return n;
+}
+
+test("--fsync normal syncs the log ahead of the checkpoint through a descriptor of its own, closed with the spool, idle or mid-sync", async () => {
+  for (const [fsync, closeMidSync] of [
+    ["normal", true],
+    ["normal", false],
+    ["always", false],
+  ] as const) {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const s = new SqliteSpool(dir.path, { fsync });
+    await s.append([env("m1", "body")]);
+    // SQLite's own descriptor, and with normal the one the ahead-of-time fdatasync uses.
+    expect(walDescriptors(dir.path)).toBe(fsync === "normal" ? 2 : 1);
+    await Bun.sleep(15);
+    // This commit starts the next fdatasync on the thread pool (10 ms after the first).
+    const last = s.append([env("m2", "body")]);
+    s.flush(false);
+    await last;
+    if (!closeMidSync) await Bun.sleep(100);
+    s.close();
+    for (let i = 0; closeMidSync && i < 100 && walDescriptors(dir.path) > 0; i++) await Bun.sleep(10);
+    expect(walDescriptors(dir.path)).toBe(0);
+    const again = open(dir.path);
+    expect(again.loadAfter(0, 10).map((r) => r.envelope.id)).toEqual(["m1", "m2"]);
+    again.close();
+  }
 });
