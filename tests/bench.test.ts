@@ -82,3 +82,43 @@ test(
   },
   { timeout: 180_000 },
 );
+
+test(
+  "scripts/bench --rate paces the load (each connection waits before each request) and marks the ratios as context",
+  async () => {
+    ensureBinary();
+    const paced = mkdtempSync(join(tmpdir(), "sqsacc-bench-paced-"));
+    try {
+      // 4 connections, each waiting 20 ms before each request: at most 200 requests a second.
+      const args = ["--contenders", "1,3", "--rounds", "1", "--duration", "2", "--warmup", "0", "--rate", "200", "--connections", "4"];
+      const proc = Bun.spawn([join(ROOT, "scripts", "bench"), ...args, "--no-startup", "--spot-messages", "0", "--out", paced], {
+        cwd: ROOT,
+        env: benchEnv(),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const timer = setTimeout(() => proc.kill("SIGTERM"), 60_000);
+      const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      clearTimeout(timer);
+      if (code !== 0) console.error(`scripts/bench --rate exited ${code}\n${stderr.slice(-4000)}\n${stdout.slice(-2000)}`);
+      expect(code).toBe(0);
+      const result = JSON.parse(readFileSync(join(paced, "contenders.json"), "utf8")) as {
+        settings: { rate: number; delayMs: number };
+        trials: Row[];
+        ratios: Array<{ name: string; target: string; met: boolean | null }>;
+      };
+      expect(result.settings).toMatchObject({ rate: 200, delayMs: 20 });
+      for (const t of result.trials) {
+        expect(t.accepted).toBeGreaterThan(0);
+        expect(t.acceptedPerSec).toBeLessThanOrEqual(200);
+      }
+      expect(result.ratios.length).toBeGreaterThan(0);
+      for (const r of result.ratios) expect(r.met).toBeNull();
+      expect(result.ratios.find((r) => r.name.startsWith("durable spool ack p99"))?.target).toContain("paced at ~200 msg/s");
+      expect(readFileSync(join(paced, "contenders.md"), "utf8")).toContain("paced by Lua (each connection waits 20 ms");
+    } finally {
+      rmSync(paced, { recursive: true, force: true });
+    }
+  },
+  { timeout: 90_000 },
+);

@@ -21,6 +21,8 @@ export interface TrialSettings {
   /** taskset CPU lists: the contender on `server`, wrk and the stand-in on `load` (unset: not pinned). */
   pin?: { server: string; load: string };
   extraArgs?: string[];
+  /** Lua-paced load: each connection waits this long before each request (unset: saturation). */
+  delayMs?: number;
 }
 
 export interface Trial {
@@ -90,7 +92,7 @@ export async function runTrial(def: ContenderDef, round: number, s: TrialSetting
     const wrk = (seconds: number) =>
       runWrk({
         url: `http://127.0.0.1:${server!.port}`,
-        load: { queues: s.queues, auths: s.auths, bodyBytes: s.bodyBytes },
+        load: { queues: s.queues, auths: s.auths, bodyBytes: s.bodyBytes, ...(s.delayMs ? { delayMs: s.delayMs } : {}) },
         seconds,
         threads: s.threads,
         connections: s.connections,
