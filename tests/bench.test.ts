@@ -17,6 +17,16 @@ function benchEnv(): Record<string, string> {
   return env;
 }
 
+/** Runs scripts/bench with these arguments (killed after `timeoutMs`); its output is shown when it fails. */
+async function bench(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string }> {
+  const proc = Bun.spawn([join(ROOT, "scripts", "bench"), ...args], { cwd: ROOT, env: benchEnv(), stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => proc.kill("SIGTERM"), timeoutMs);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  if (code !== 0) console.error(`scripts/bench ${args.join(" ")} exited ${code}\n${stderr.slice(-4000)}\n${stdout.slice(-2000)}`);
+  return { code, stdout };
+}
+
 interface Row {
   contender: number;
   key: string;
@@ -33,16 +43,7 @@ test(
   "scripts/bench --quick measures contenders 1-3 and every acknowledged message reaches moto",
   async () => {
     ensureBinary();
-    const proc = Bun.spawn([join(ROOT, "scripts", "bench"), "--quick", "--out", out], {
-      cwd: ROOT,
-      env: benchEnv(),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const timer = setTimeout(() => proc.kill("SIGTERM"), 150_000);
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    clearTimeout(timer);
-    if (code !== 0) console.error(`scripts/bench --quick exited ${code}\n${stderr.slice(-4000)}\n${stdout.slice(-2000)}`);
+    const { code, stdout } = await bench(["--quick", "--out", out], 150_000);
     expect(code).toBe(0);
 
     expect(readdirSync(out).sort()).toEqual(["contenders.json", "contenders.md"]);
@@ -87,22 +88,13 @@ test(
   "scripts/bench --rate paces the load (each connection waits before each request) and marks the ratios as context",
   async () => {
     ensureBinary();
-    const paced = mkdtempSync(join(tmpdir(), "sqsacc-bench-paced-"));
+    const dir = mkdtempSync(join(tmpdir(), "sqsacc-bench-paced-"));
     try {
       // 4 connections, each waiting 20 ms before each request: at most 200 requests a second.
-      const args = ["--contenders", "1,3", "--rounds", "1", "--duration", "2", "--warmup", "0", "--rate", "200", "--connections", "4"];
-      const proc = Bun.spawn([join(ROOT, "scripts", "bench"), ...args, "--no-startup", "--spot-messages", "0", "--out", paced], {
-        cwd: ROOT,
-        env: benchEnv(),
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      const timer = setTimeout(() => proc.kill("SIGTERM"), 60_000);
-      const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-      clearTimeout(timer);
-      if (code !== 0) console.error(`scripts/bench --rate exited ${code}\n${stderr.slice(-4000)}\n${stdout.slice(-2000)}`);
+      const paced = ["--contenders", "1,3", "--rounds", "1", "--duration", "2", "--warmup", "0", "--rate", "200", "--connections", "4"];
+      const { code } = await bench([...paced, "--no-startup", "--spot-messages", "0", "--out", dir], 60_000);
       expect(code).toBe(0);
-      const result = JSON.parse(readFileSync(join(paced, "contenders.json"), "utf8")) as {
+      const result = JSON.parse(readFileSync(join(dir, "contenders.json"), "utf8")) as {
         settings: { rate: number; delayMs: number };
         trials: Row[];
         ratios: Array<{ name: string; target: string; met: boolean | null }>;
@@ -115,9 +107,9 @@ test(
       expect(result.ratios.length).toBeGreaterThan(0);
       for (const r of result.ratios) expect(r.met).toBeNull();
       expect(result.ratios.find((r) => r.name.startsWith("durable spool ack p99"))?.target).toContain("paced at ~200 msg/s");
-      expect(readFileSync(join(paced, "contenders.md"), "utf8")).toContain("paced by Lua (each connection waits 20 ms");
+      expect(readFileSync(join(dir, "contenders.md"), "utf8")).toContain("paced by Lua (each connection waits 20 ms");
     } finally {
-      rmSync(paced, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   },
   { timeout: 90_000 },
