@@ -68,6 +68,19 @@ function entryOf(row: Row): SendEntry {
 export const SPOOL_FILE = "spool.sqlite";
 const LAZY_MS = 25;
 const PREFLUSH_MS = 10;
+/** WAL pages not yet copied into the database that call for a checkpoint (2 MiB of 16 KiB pages). */
+const CHECKPOINT_PAGES = 128;
+/**
+ * --fsync normal: SQLite's own checkpoint after a commit, for when the spool's (after each
+ * ahead-of-time sync, see checkpointIfDue) falls behind: writes faster than the disk syncs them.
+ * It bounds the WAL at 4 MiB.
+ */
+const CHECKPOINT_BACKSTOP_PAGES = 256;
+/** At most this many WAL pages written since the last sync began may be left for the checkpoint to sync. */
+const CHECKPOINT_UNSYNCED_PAGES = 16;
+
+/** fdatasync on Bun's thread pool; a test may hold the answer back. */
+export type SyncFile = (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
 
 export class SqliteSpool implements Spool {
   readonly durable = true;
@@ -99,14 +112,19 @@ export class SqliteSpool implements Spool {
   private readonly preflushing: boolean;
   private preflushBusy = false;
   private preflushAt = 0;
+  /** WAL frames when the running sync began: all of them are on disk when it ends. */
+  private syncFrom = 0;
+  private readonly syncFile: SyncFile;
   private readonly insert: Statement;
   private readonly remove: Statement;
   private readonly setAttempts: Statement;
   private readonly bury: Statement;
   private readonly commitTx: (bookkeeping: boolean) => void;
   private readonly afterStmt: Statement;
+  private readonly walStatus: Statement;
+  private readonly checkpointStmt: Statement;
 
-  constructor(dir: string, opts: { fsync: "normal" | "always"; now?: () => number }) {
+  constructor(dir: string, opts: { fsync: "normal" | "always"; now?: () => number; syncFile?: SyncFile }) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.path = join(dir, SPOOL_FILE);
     this.db = new Database(this.path, { create: true, strict: true });
@@ -130,14 +148,14 @@ export class SqliteSpool implements Spool {
     // WAL + NORMAL: a commit survives a process crash; FULL also fsyncs each commit (power loss).
     this.db.exec(`PRAGMA synchronous = ${opts.fsync === "always" ? "FULL" : "NORMAL"}`);
     this.preflushing = opts.fsync !== "always";
-    // Checkpoints (copying the WAL into the database, with two fsyncs) run on this thread after a
-    // commit: many small ones stall an ack less than few large ones. 128 pages (2 MiB) instead of
-    // SQLite's 1,000 (16 MiB): ack p99 at ~900 msg/s from a median 11 ms to 7 ms, at saturation
-    // from ~30 ms to ~16 ms, for ~5% fewer messages/s at saturation (wrk -t2 -c10 with a Lua delay()
-    // of 10 ms, and wrk -t2 -c32, against the binary and local-sqs --latency-ms 20). With normal,
-    // preflush() has since taken most of the checkpoint's WAL fsync off this thread; 512 and 1,000
-    // pages then measured the same as 128 (ack p99 ~3 ms at ~900 msg/s).
-    this.db.exec("PRAGMA wal_autocheckpoint = 128");
+    this.syncFile = opts.syncFile ?? fdatasync;
+    // Checkpoints (copying the WAL into the database, with an fsync of each) run on this thread:
+    // many small ones stall an ack less than few large ones. 128 pages (2 MiB) instead of SQLite's
+    // 1,000 (16 MiB): ack p99 at ~900 msg/s from a median 11 ms to 7 ms, at saturation from ~30 ms
+    // to ~16 ms, for ~5% fewer messages/s at saturation (wrk -t2 -c10 with a Lua delay() of 10 ms,
+    // and wrk -t2 -c32, against the binary and local-sqs --latency-ms 20). With normal the spool
+    // runs them itself, right after its own sync of the WAL (checkpointIfDue).
+    this.db.exec(`PRAGMA wal_autocheckpoint = ${this.preflushing ? CHECKPOINT_BACKSTOP_PAGES : CHECKPOINT_PAGES}`);
     this.db.exec(SCHEMA);
     // Which credentials sent a row (a hash, see SpooledRow.credsKey); spools of earlier versions lack it.
     for (const table of ["messages", "dead"]) {
@@ -190,6 +208,9 @@ export class SqliteSpool implements Spool {
       for (const seq of this.toDelete) this.remove.run(seq);
     });
     this.afterStmt = this.db.prepare("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?");
+    // NOOP (SQLite 3.51+) only reports the WAL's frames and how many are in the database already.
+    this.walStatus = this.db.prepare("PRAGMA wal_checkpoint(NOOP)");
+    this.checkpointStmt = this.db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
     this.recount();
   }
 
@@ -277,8 +298,8 @@ export class SqliteSpool implements Spool {
   }
 
   /**
-   * With --fsync normal a commit is not synced; the checkpoint (every 128 WAL pages, on this
-   * thread) syncs the WAL first, and that fsync of ~2 MiB was the ack latency's tail (~6.5 ms
+   * With --fsync normal a commit is not synced; a checkpoint (every 128 WAL pages, on this
+   * thread, see checkpointIfDue) syncs the WAL first, and that fsync of ~2 MiB was the ack latency's tail (~6.5 ms
    * every ~160 messages at ~900 msg/s, by strace). So every PREFLUSH_MS after a commit the WAL
    * is fdatasync'ed on Bun's thread pool, and the checkpoint's own fsync finds little left to
    * write: ack p99 at ~900 msg/s 7.0–7.7 → 3.2–3.5 ms (see README, Performance).
@@ -298,10 +319,54 @@ export class SqliteSpool implements Spool {
     }
     this.preflushAt = now;
     this.preflushBusy = true;
-    fdatasync(this.walFd, () => {
+    this.syncFrom = this.walFrames();
+    this.syncFile(this.walFd, () => {
       this.preflushBusy = false;
       if (this.closed) this.closeWal();
+      else this.checkpointIfDue();
     });
+  }
+
+  /**
+   * With --fsync normal the spool checkpoints itself, here, when an fdatasync of the WAL has just
+   * finished and none is running. SQLite's own checkpoint after a commit (every 128 pages before)
+   * also fsyncs the WAL first, on this thread, and when that came while the thread pool's
+   * fdatasync was still writing, it waited for it: 57 and 72 ms on the HTTP thread while the pool's
+   * took 111 ms (`strace -f -T`, a backlog run), seen by a /health poller as stalls of 53 and 72 ms.
+   * Now that fsync finds only what was committed since the sync began; when that is more than a
+   * little (a sync slowed by the disk), another sync goes first. SQLite's own checkpoint stays as a
+   * backstop at twice the pages, should writes outrun the syncs.
+   */
+  private checkpointIfDue(): void {
+    try {
+      const { log, checkpointed } = this.walStatus.get() as { log: number; checkpointed: number };
+      if (log - checkpointed < CHECKPOINT_PAGES) return;
+      // A WAL that started over during the sync (SQLite's backstop checkpointed it) holds only unsynced frames.
+      const unsynced = log >= this.syncFrom ? log - this.syncFrom : log;
+      if (unsynced <= CHECKPOINT_UNSYNCED_PAGES) {
+        this.checkpointStmt.get();
+        return;
+      }
+    } catch {
+      return; // an I/O error: the next sync tries again, and SQLite's own checkpoint is still there
+    }
+    this.preflushAt = 0;
+    this.preflush();
+  }
+
+  /** Frames in the WAL since it last started from its beginning. */
+  private walFrames(): number {
+    try {
+      return (this.walStatus.get() as { log: number }).log;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** WAL pages not yet copied into the database. */
+  walPages(): number {
+    const r = this.walStatus.get() as { log: number; checkpointed: number };
+    return r.log - r.checkpointed;
   }
 
   /** The descriptor is closed only when no fdatasync is using it (a reused number would be synced instead). */
@@ -423,7 +488,8 @@ export class SqliteSpool implements Spool {
     this.lazyTimer = undefined;
     this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     // Finalized first, so closing releases the exclusive lock now rather than when they are collected.
-    for (const st of [this.insert, this.remove, this.setAttempts, this.bury, this.afterStmt]) st.finalize();
+    for (const st of [this.insert, this.remove, this.setAttempts, this.bury, this.afterStmt, this.walStatus, this.checkpointStmt])
+      st.finalize();
     this.db.close(true);
     this.closeWal();
   }
