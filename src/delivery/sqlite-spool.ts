@@ -1,6 +1,6 @@
 // The durable spool: bun:sqlite in WAL mode, one transaction per event-loop turn (group commit).
 import { Database, type Statement } from "bun:sqlite";
-import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
+import { closeSync, fdatasync, mkdirSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { credentialsKey } from "../credentials/basic";
 import type { SendEntry } from "../sqs/types";
@@ -78,6 +78,8 @@ const CHECKPOINT_PAGES = 128;
 const CHECKPOINT_BACKSTOP_PAGES = 256;
 /** At most this many WAL pages written since the last sync began may be left for the checkpoint to sync. */
 const CHECKPOINT_UNSYNCED_PAGES = 16;
+/** ...unless this many are due: writes keep up with a slow disk, and the backstop would come during a sync. */
+const CHECKPOINT_FORCE_PAGES = 192;
 
 /** fdatasync on Bun's thread pool; a test may hold the answer back. */
 export type SyncFile = (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
@@ -112,8 +114,17 @@ export class SqliteSpool implements Spool {
   private readonly preflushing: boolean;
   private preflushBusy = false;
   private preflushAt = 0;
+  /** A sync put off by PREFLUSH_MS, so that the last commits of a burst are synced too. */
+  private preflushTimer?: ReturnType<typeof setTimeout>;
   /** WAL frames when the running sync began: all of them are on disk when it ends. */
   private syncFrom = 0;
+  /** The WAL header's checkpoint sequence number then: it changes when the WAL starts over. */
+  private syncWalSeq = -1;
+  /** Commits so far, and when the running sync began: more since then need another sync. */
+  private commits = 0;
+  private syncCommits = 0;
+  /** PRAGMA wal_checkpoint(NOOP) is there (SQLite 3.51+): the spool can run the checkpoints itself. */
+  private readonly selfCheckpoint: boolean;
   private readonly syncFile: SyncFile;
   private readonly insert: Statement;
   private readonly remove: Statement;
@@ -149,13 +160,16 @@ export class SqliteSpool implements Spool {
     this.db.exec(`PRAGMA synchronous = ${opts.fsync === "always" ? "FULL" : "NORMAL"}`);
     this.preflushing = opts.fsync !== "always";
     this.syncFile = opts.syncFile ?? fdatasync;
+    // An older SQLite (a system library, say) would take NOOP for PASSIVE and checkpoint each time.
+    const [major = 0, minor = 0] = (this.db.query("SELECT sqlite_version() AS v").get() as { v: string }).v.split(".").map(Number);
+    this.selfCheckpoint = this.preflushing && (major > 3 || (major === 3 && minor >= 51));
     // Checkpoints (copying the WAL into the database, with an fsync of each) run on this thread:
     // many small ones stall an ack less than few large ones. 128 pages (2 MiB) instead of SQLite's
     // 1,000 (16 MiB): ack p99 at ~900 msg/s from a median 11 ms to 7 ms, at saturation from ~30 ms
     // to ~16 ms, for ~5% fewer messages/s at saturation (wrk -t2 -c10 with a Lua delay() of 10 ms,
     // and wrk -t2 -c32, against the binary and local-sqs --latency-ms 20). With normal the spool
-    // runs them itself, right after its own sync of the WAL (checkpointIfDue).
-    this.db.exec(`PRAGMA wal_autocheckpoint = ${this.preflushing ? CHECKPOINT_BACKSTOP_PAGES : CHECKPOINT_PAGES}`);
+    // runs them itself, right after its own sync of the WAL (afterSync).
+    this.db.exec(`PRAGMA wal_autocheckpoint = ${this.selfCheckpoint ? CHECKPOINT_BACKSTOP_PAGES : CHECKPOINT_PAGES}`);
     this.db.exec(SCHEMA);
     // Which credentials sent a row (a hash, see SpooledRow.credsKey); spools of earlier versions lack it.
     for (const table of ["messages", "dead"]) {
@@ -209,7 +223,7 @@ export class SqliteSpool implements Spool {
     });
     this.afterStmt = this.db.prepare("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?");
     // NOOP (SQLite 3.51+) only reports the WAL's frames and how many are in the database already.
-    this.walStatus = this.db.prepare("PRAGMA wal_checkpoint(NOOP)");
+    this.walStatus = this.db.prepare(this.selfCheckpoint ? "PRAGMA wal_checkpoint(NOOP)" : "SELECT 0 AS log, 0 AS checkpointed");
     this.checkpointStmt = this.db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
     this.recount();
   }
@@ -287,6 +301,7 @@ export class SqliteSpool implements Spool {
     }
     this.pending = [];
     this.toBury = [];
+    this.commits++;
     if (this.preflushing) this.preflush();
     if (lazy) {
       this.toDelete = [];
@@ -299,17 +314,24 @@ export class SqliteSpool implements Spool {
 
   /**
    * With --fsync normal a commit is not synced; a checkpoint (every 128 WAL pages, on this
-   * thread, see checkpointIfDue) syncs the WAL first, and that fsync of ~2 MiB was the ack latency's tail (~6.5 ms
-   * every ~160 messages at ~900 msg/s, by strace). So every PREFLUSH_MS after a commit the WAL
-   * is fdatasync'ed on Bun's thread pool, and the checkpoint's own fsync finds little left to
-   * write: ack p99 at ~900 msg/s 7.0–7.7 → 3.2–3.5 ms (see README, Performance).
+   * thread, see afterSync) syncs the WAL first, and that fsync of ~2 MiB was the ack latency's
+   * tail (~6.5 ms every ~160 messages at ~900 msg/s, by strace). So PREFLUSH_MS at most after a
+   * commit the WAL is fdatasync'ed on Bun's thread pool, and the checkpoint's own fsync finds
+   * little left to write: ack p99 at ~900 msg/s 7.0–7.7 → 3.2–3.5 ms (see README, Performance).
    * It only makes data durable sooner; SQLite's guarantees do not depend on it. An error is left
    * to SQLite's own fsync, which sees it too (each descriptor is told of a write-back error).
    */
   private preflush(): void {
-    if (this.preflushBusy) return;
+    if (this.preflushBusy || this.closed) return; // the running sync's end looks again (afterSync)
     const now = performance.now();
-    if (now - this.preflushAt < PREFLUSH_MS) return;
+    const wait = PREFLUSH_MS - (now - this.preflushAt);
+    if (wait > 0) {
+      this.preflushTimer ??= setTimeout(() => {
+        this.preflushTimer = undefined;
+        this.preflush();
+      }, wait);
+      return;
+    }
     if (this.walFd === null) {
       try {
         this.walFd = openSync(`${this.path}-wal`, "r");
@@ -320,10 +342,12 @@ export class SqliteSpool implements Spool {
     this.preflushAt = now;
     this.preflushBusy = true;
     this.syncFrom = this.walFrames();
+    this.syncWalSeq = this.walSeq();
+    this.syncCommits = this.commits;
     this.syncFile(this.walFd, () => {
       this.preflushBusy = false;
       if (this.closed) this.closeWal();
-      else this.checkpointIfDue();
+      else this.afterSync();
     });
   }
 
@@ -334,24 +358,28 @@ export class SqliteSpool implements Spool {
    * fdatasync was still writing, it waited for it: 57 and 72 ms on the HTTP thread while the pool's
    * took 111 ms (`strace -f -T`, a backlog run), seen by a /health poller as stalls of 53 and 72 ms.
    * Now that fsync finds only what was committed since the sync began; when that is more than a
-   * little (a sync slowed by the disk), another sync goes first. SQLite's own checkpoint stays as a
-   * backstop at twice the pages, should writes outrun the syncs.
+   * little (a sync slowed by the disk), another sync goes first, up to CHECKPOINT_FORCE_PAGES.
+   * SQLite's own checkpoint stays as a backstop at twice the pages, should writes outrun the syncs.
+   * Commits made during the sync are synced by the next one, at most PREFLUSH_MS later.
    */
-  private checkpointIfDue(): void {
+  private afterSync(): void {
     try {
       const { log, checkpointed } = this.walStatus.get() as { log: number; checkpointed: number };
-      if (log - checkpointed < CHECKPOINT_PAGES) return;
       // A WAL that started over during the sync (SQLite's backstop checkpointed it) holds only unsynced frames.
-      const unsynced = log >= this.syncFrom ? log - this.syncFrom : log;
-      if (unsynced <= CHECKPOINT_UNSYNCED_PAGES) {
-        this.checkpointStmt.get();
-        return;
+      const restarted = log < this.syncFrom || this.walSeq() !== this.syncWalSeq;
+      const unsynced = restarted ? log : log - this.syncFrom;
+      const due = log - checkpointed;
+      if (this.selfCheckpoint && due >= CHECKPOINT_PAGES) {
+        if (unsynced <= CHECKPOINT_UNSYNCED_PAGES || due >= CHECKPOINT_FORCE_PAGES) {
+          this.checkpointStmt.get();
+          return;
+        }
+        this.preflushAt = 0; // another sync at once, then the checkpoint
       }
     } catch {
-      return; // an I/O error: the next sync tries again, and SQLite's own checkpoint is still there
+      return; // an I/O error: the next commit tries again, and SQLite's own checkpoint is still there
     }
-    this.preflushAt = 0;
-    this.preflush();
+    if (this.commits !== this.syncCommits) this.preflush();
   }
 
   /** Frames in the WAL since it last started from its beginning. */
@@ -360,6 +388,17 @@ export class SqliteSpool implements Spool {
       return (this.walStatus.get() as { log: number }).log;
     } catch {
       return 0;
+    }
+  }
+
+  /** The checkpoint sequence number in the WAL's header (bytes 12–15), which SQLite bumps each time the WAL starts over. */
+  private walSeq(): number {
+    if (this.walFd === null) return -1;
+    const b = Buffer.alloc(4);
+    try {
+      return readSync(this.walFd, b, 0, 4, 12) === 4 ? b.readUInt32BE(0) : -1;
+    } catch {
+      return -1;
     }
   }
 
@@ -486,6 +525,8 @@ export class SqliteSpool implements Spool {
     // Whatever a failed last commit left is re-sent after the next start (at least once).
     clearTimeout(this.lazyTimer);
     this.lazyTimer = undefined;
+    clearTimeout(this.preflushTimer);
+    this.preflushTimer = undefined;
     this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     // Finalized first, so closing releases the exclusive lock now rather than when they are collected.
     for (const st of [this.insert, this.remove, this.setAttempts, this.bury, this.afterStmt, this.walStatus, this.checkpointStmt])
