@@ -7,12 +7,12 @@ import { parseArgs } from "node:util";
 import { type BacklogResult, backlogMarkdown, backlogRun } from "./bench-lib/backlog";
 import { cleanup, spawnChild } from "./bench-lib/proc";
 import { fmt, type Machine, machine, machineLine, median, spread, table } from "./bench-lib/report";
-import { basicAuth, benchCredentials, CONTENDERS, type ContenderDef, ROOT } from "./bench-lib/servers";
+import { basicAuth, benchCredentials, CONTENDERS, type ContenderDef, LAYERS, ROOT } from "./bench-lib/servers";
 import { type SpotResult, spotCheck } from "./bench-lib/spot";
 import { runTrial, type Trial, type TrialSettings } from "./bench-lib/trial";
 import { ensureWrk } from "./bench-lib/wrk";
 
-const HELP = `Usage: scripts/bench [--quick | --backlog | --scale] [options]
+const HELP = `Usage: scripts/bench [--quick | --backlog | --scale | --layers] [options]
 
 Runs on 127.0.0.1 only. Load comes from wrk (installed with apt-get if missing) with a Lua script that POSTs the
 send form (message_body) with HTTP Basic auth. The SQS stand-in is the binary's own local-sqs --latency-ms 20, fresh
@@ -23,9 +23,11 @@ Modes:
   --quick       a smoke test of the harness: 1 s per contender, contenders 1-3, one round, spot check of 200 messages
   --backlog     stand-in down for --outage s under steady Lua-paced load, then up again: memory, spool, drain, loss
   --scale       the durable accelerator with 1, 10, 100 queues x 1, 8 credentials
+  --layers      where the gap to the limit goes: the limit, then Elysia, the accelerator's app, its durable spool
+                (SQS unreachable) and delivery added one at a time (scripts/bench-lib/layer-server.ts), interleaved
 
 Options:
-  --out DIR             where contenders|backlog|scale .md and .json go [a new directory under ${tmpdir()}]
+  --out DIR             where contenders|backlog|scale|layers .md and .json go [a new directory under ${tmpdir()}]
   --bin PATH            the compiled daemon [dist/sqs-accelerator]
   --rounds N            rounds over the contenders [3; quick 1; scale 2]
   --duration S          measured seconds per trial [8; quick 1]
@@ -56,6 +58,7 @@ const { values: a } = parseArgs({
     quick: { type: "boolean" },
     backlog: { type: "boolean" },
     scale: { type: "boolean" },
+    layers: { type: "boolean" },
     out: { type: "string" },
     bin: { type: "string" },
     rounds: { type: "string" },
@@ -93,13 +96,17 @@ function num(name: string, v: string | undefined, dflt: number, min: number, max
   return n;
 }
 
-const modes = [a.quick, a.backlog, a.scale].filter(Boolean).length;
+const modes = [a.quick, a.backlog, a.scale, a.layers].filter(Boolean).length;
 if (modes > 1) {
-  console.error("bench: choose one of --quick, --backlog, --scale");
+  console.error("bench: choose one of --quick, --backlog, --scale, --layers");
   process.exit(2);
 }
-const mode = a.quick ? "quick" : a.backlog ? "backlog" : a.scale ? "scale" : "full";
-if (a.rate !== undefined && (a.quick || a.scale)) {
+const mode = a.quick ? "quick" : a.backlog ? "backlog" : a.scale ? "scale" : a.layers ? "layers" : "full";
+if (a.contenders !== undefined && (a.backlog || a.scale || a.layers)) {
+  console.error("bench: --contenders applies to the default mode and --quick");
+  process.exit(2);
+}
+if (a.rate !== undefined && (a.quick || a.scale || a.layers)) {
   console.error("bench: --rate applies to the default mode and --backlog");
   process.exit(2);
 }
@@ -410,12 +417,10 @@ function header(title: string, m: Machine, date: string, settings: string): stri
   );
 }
 
-async function contendersMode(): Promise<boolean> {
+/** Trials as the command line sets them, with one queue and one set of credentials. */
+function trialSettings(extra: Partial<TrialSettings> = {}): TrialSettings {
   const creds = benchCredentials(1);
-  // Paced: each connection waits before each request, so the connections together offer about `rate` msg/s.
-  const rate = a.rate === undefined ? undefined : num("rate", a.rate, 1000, 1, 100_000);
-  const delayMs = rate === undefined ? undefined : Math.max(1, Math.round((1000 * connections) / rate));
-  const settings: TrialSettings = {
+  return {
     bin,
     seconds,
     warmupSeconds: warmup,
@@ -427,9 +432,19 @@ async function contendersMode(): Promise<boolean> {
     queues: ["bench"],
     creds,
     auths: creds.map(basicAuth),
+    ...extra,
+  };
+}
+
+async function contendersMode(): Promise<boolean> {
+  // Paced: each connection waits before each request, so the connections together offer about `rate` msg/s.
+  const rate = a.rate === undefined ? undefined : num("rate", a.rate, 1000, 1, 100_000);
+  const delayMs = rate === undefined ? undefined : Math.max(1, Math.round((1000 * connections) / rate));
+  const settings = trialSettings({
     ...(delayMs ? { delayMs } : {}),
     ...(a.pin ? { pin: { server: "0", load: `1-${Math.max(1, navigator.hardwareConcurrency - 1)}` } } : {}),
-  };
+  });
+  const creds = settings.creds;
   const m = machine();
   const date = new Date().toISOString();
   const started = performance.now();
@@ -521,19 +536,12 @@ async function scaleMode(): Promise<boolean> {
       const t = await runTrial(
         normal,
         round,
-        {
-          bin,
-          seconds,
-          warmupSeconds: warmup,
+        trialSettings({
           drainSeconds: Math.max(drain, 30),
-          threads,
-          connections,
-          bodyBytes,
-          latencyMs,
           queues: Array.from({ length: cfg.queues }, (_, i) => `bench-${i}`),
           creds,
           auths: creds.map(basicAuth),
-        },
+        }),
         log,
       );
       trials.push({ ...t, queues: cfg.queues, credentials: cfg.creds });
@@ -609,6 +617,83 @@ async function scaleMode(): Promise<boolean> {
   return true;
 }
 
+/**
+ * The limit, then one part of the accelerator's work added at a time (LAYERS), interleaved like the
+ * contenders, each as a ratio to the limit in the same round: where the gap to the limit goes.
+ */
+async function layersMode(): Promise<boolean> {
+  const m = machine();
+  const date = new Date().toISOString();
+  const settings = trialSettings();
+  log(`bench: layers mode, ${LAYERS.length} layers × ${rounds} round(s) × ${seconds} s; results to ${out}`);
+  const trials: Trial[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (let k = 0; k < LAYERS.length; k++) {
+      trials.push(await runTrial(LAYERS[(k + round - 1) % LAYERS.length]!, round, settings, log));
+      await Bun.sleep(300);
+    }
+  }
+  const limitIn = (round: number) => trials.find((t) => t.round === round && t.key === "limit")?.acceptedPerSec;
+  const rows = LAYERS.map((def) => {
+    const ts = trials.filter((t) => t.key === def.key);
+    const perRound = ts
+      .map((t) => t.acceptedPerSec / (limitIn(t.round) ?? Number.NaN))
+      .filter(Number.isFinite)
+      .map((v) => Math.round(v * 1000) / 1000);
+    const per10k = median(ts.map((t) => t.cpu.per10k));
+    return {
+      layer: def.n,
+      key: def.key,
+      name: def.name,
+      acceptedPerSec: median(ts.map((t) => t.acceptedPerSec)),
+      acceptedPerSecRange: spread(ts.map((t) => t.acceptedPerSec)),
+      ofLimit: median(perRound),
+      ofLimitPerRound: perRound,
+      cpuMicrosPerMessage: per10k === null ? null : Math.round(per10k * 1000) / 10,
+      cpuEstimated: ts.some((t) => t.cpu.estimated),
+      ackP99: median(ts.map((t) => t.ackMs.p99)),
+      non2xx: ts.reduce((x, t) => x + t.non2xx + t.socketErrors, 0),
+    };
+  });
+  const md = [
+    header(
+      "SQS Accelerator layers: from the limit to the accelerator",
+      m,
+      date,
+      `Settings: ${rounds} round(s), layers interleaved round-robin; ${seconds} s measured per trial after ${warmup} s warm-up; wrk -t${threads} -c${connections}, form POST with a ${bodyBytes}-byte message_body; layer 5 delivers to local-sqs --latency-ms ${latencyMs}, fresh per trial. Load average after: ${machine().loadavg.join(" / ")}.`,
+    ),
+    table(
+      ["#", "layer", "accepted msg/s", "÷ limit (same round)", "per round", "CPU µs / msg", "ack p99 ms", "non-2xx"],
+      rows.map((r) => [
+        String(r.layer),
+        r.name,
+        `${fmt(r.acceptedPerSec)}${r.acceptedPerSecRange && rounds > 1 ? ` (${fmt(r.acceptedPerSecRange.min)}–${fmt(r.acceptedPerSecRange.max)})` : ""}`,
+        fmt(r.ofLimit, 3),
+        r.ofLimitPerRound.join(", ") || "–",
+        `${fmt(r.cpuMicrosPerMessage, 1)}${r.cpuEstimated ? "*" : ""}`,
+        fmt(r.ackP99, 2),
+        fmt(r.non2xx),
+      ]),
+      ["r", "l"],
+    ),
+    "",
+    "Medians over rounds. CPU is the server process's utime + stime per accepted message (layer 5 includes delivering " +
+      `them: * = split into accept and delivery costs, its backlog not drained ${drain} s after the run). Layers 2–4 are ` +
+      "scripts/bench-lib/layer-server.ts run by Bun from the source; layer 5 is the compiled binary.",
+  ].join("\n");
+  write("layers", md, {
+    mode,
+    command,
+    date,
+    code,
+    machine: { ...m, loadavgAfter: machine().loadavg },
+    settings: { rounds, seconds, warmup, drain, threads, connections, bodyBytes, latencyMs, bin },
+    layers: rows,
+    trials,
+  });
+  return rows.every((r) => r.acceptedPerSec !== null && r.acceptedPerSec > 0 && r.non2xx === 0);
+}
+
 async function backlogMode(): Promise<boolean> {
   const m = machine();
   const date = new Date().toISOString();
@@ -649,7 +734,14 @@ try {
   ensureBinary();
   code.version = binVersion();
   await ensureWrk();
-  ok = mode === "backlog" ? await backlogMode() : mode === "scale" ? await scaleMode() : await contendersMode();
+  ok =
+    mode === "backlog"
+      ? await backlogMode()
+      : mode === "scale"
+        ? await scaleMode()
+        : mode === "layers"
+          ? await layersMode()
+          : await contendersMode();
 } catch (err) {
   console.error(`bench: ${(err as Error).stack ?? err}`);
 } finally {

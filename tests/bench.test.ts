@@ -17,6 +17,16 @@ function benchEnv(): Record<string, string> {
   return env;
 }
 
+/** Runs `f` with a new temporary directory, removed afterwards. */
+async function inTempDir(prefix: string, f: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    await f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Runs scripts/bench with these arguments (killed after `timeoutMs`); its output is shown when it fails. */
 async function bench(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string }> {
   const proc = Bun.spawn([join(ROOT, "scripts", "bench"), ...args], { cwd: ROOT, env: benchEnv(), stdout: "pipe", stderr: "pipe" });
@@ -88,8 +98,7 @@ test(
   "scripts/bench --rate paces the load (each connection waits before each request) and marks the ratios as context",
   async () => {
     ensureBinary();
-    const dir = mkdtempSync(join(tmpdir(), "sqsacc-bench-paced-"));
-    try {
+    await inTempDir("sqsacc-bench-paced-", async (dir) => {
       // 4 connections, each waiting 20 ms before each request: at most 200 requests a second.
       const paced = ["--contenders", "1,3", "--rounds", "1", "--duration", "2", "--warmup", "0", "--rate", "200", "--connections", "4"];
       const { code } = await bench([...paced, "--no-startup", "--spot-messages", "0", "--out", dir], 60_000);
@@ -108,9 +117,40 @@ test(
       for (const r of result.ratios) expect(r.met).toBeNull();
       expect(result.ratios.find((r) => r.name.startsWith("durable spool ack p99"))?.target).toContain("paced at ~200 msg/s");
       expect(readFileSync(join(dir, "contenders.md"), "utf8")).toContain("paced by Lua (each connection waits 20 ms");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   },
   { timeout: 90_000 },
+);
+
+test(
+  "scripts/bench --layers measures the limit, Elysia, the app, accepting into the spool and the accelerator, each against the limit in its round",
+  async () => {
+    ensureBinary();
+    await inTempDir("sqsacc-bench-layers-", async (dir) => {
+      const { code, stdout } = await bench(["--layers", "--rounds", "1", "--duration", "1", "--warmup", "0", "--out", dir], 90_000);
+      expect(code).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual(["layers.json", "layers.md"]);
+      expect(stdout).toContain("## SQS Accelerator layers");
+      const result = JSON.parse(readFileSync(join(dir, "layers.json"), "utf8")) as {
+        layers: Array<{ layer: number; key: string; acceptedPerSec: number; ofLimit: number; cpuMicrosPerMessage: number; non2xx: number }>;
+        trials: Array<Row & { sent: number; pendingAfter: number }>;
+      };
+      expect(result.layers.map((l) => l.key)).toEqual(["limit", "elysia", "app", "accept", "normal"]);
+      for (const l of result.layers) {
+        expect(l.acceptedPerSec).toBeGreaterThan(0);
+        expect(l.cpuMicrosPerMessage).toBeGreaterThan(0);
+        expect(l.non2xx).toBe(0);
+      }
+      expect(result.layers[0]!.ofLimit).toBe(1);
+      // Only the accelerator delivers: the app drops what it accepts, and the accept layer's SQS is
+      // unreachable, so everything it accepted is still waiting in its spool.
+      const trial = (key: string) => result.trials.find((t) => t.key === key)!;
+      for (const key of ["limit", "elysia", "app", "accept"]) expect(trial(key).sent).toBe(0);
+      expect(trial("app").pendingAfter).toBe(0);
+      expect(trial("accept").accepted).toBeGreaterThan(0);
+      expect(trial("accept").pendingAfter).toBeGreaterThanOrEqual(trial("accept").accepted);
+      expect(trial("normal").sent).toBeGreaterThan(0);
+    });
+  },
+  { timeout: 120_000 },
 );

@@ -104,7 +104,9 @@ export interface ServerStats {
   deliveryLatencyMs?: { p50: number; p90: number; p99: number; count: number };
 }
 
-export type ContenderKey = "limit" | "none" | "normal" | "always" | "direct" | "nobatch";
+export type ContenderKey = "limit" | "none" | "normal" | "always" | "direct" | "nobatch" | LayerKey;
+/** The layers between the limit and the accelerator (scripts/bench-lib/layer-server.ts). */
+type LayerKey = "elysia" | "app" | "accept";
 
 export interface ContenderDef {
   n: number;
@@ -123,6 +125,21 @@ export const CONTENDERS: ContenderDef[] = [
   { n: 4, key: "always", name: "accelerator --fsync always", upstream: true, async: true },
   { n: 5, key: "direct", name: "no accelerator: SendMessage per request, 202 after SQS", upstream: true, async: false },
   { n: 6, key: "nobatch", name: "original design: accelerator --max-batch 1", upstream: true, async: true },
+];
+
+/** `--layers`: from the limit to the accelerator, one part of its work added at a time. */
+export const LAYERS: ContenderDef[] = [
+  { n: 1, key: "limit", name: "the limit: bare Bun.serve, 202 + id", upstream: false, async: false },
+  { n: 2, key: "elysia", name: "+ Elysia: one route doing the same", upstream: false, async: false },
+  {
+    n: 3,
+    key: "app",
+    name: "+ the accelerator's app (guard, auth, parsing, validation), a dispatcher that drops",
+    upstream: false,
+    async: false,
+  },
+  { n: 4, key: "accept", name: "+ delivery engine and durable spool, SQS unreachable (accepting only)", upstream: false, async: false },
+  { n: 5, key: "normal", name: "+ delivery: the accelerator, durable spool (contender 3)", upstream: true, async: true },
 ];
 
 export interface Server {
@@ -159,7 +176,10 @@ export async function startServer(
   let cmd: string[];
   let spoolDir: string | undefined;
   if (def.key === "limit") cmd = [process.execPath, join(ROOT, "scripts", "bench-lib", "limit-server.ts"), String(port)];
-  else if (def.key === "direct")
+  else if (def.key === "elysia" || def.key === "app" || def.key === "accept") {
+    spoolDir = join(opts.dir, `spool-${def.key}`);
+    cmd = [process.execPath, join(ROOT, "scripts", "bench-lib", "layer-server.ts"), def.key, String(port), spoolDir];
+  } else if (def.key === "direct")
     cmd = [process.execPath, join(ROOT, "scripts", "bench-lib", "direct-server.ts"), String(port), opts.endpoint!];
   else {
     spoolDir = join(opts.dir, `spool-${def.key}`);

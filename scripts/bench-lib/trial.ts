@@ -42,6 +42,8 @@ export interface Trial {
   /** /stats deltas over the measured run plus the drain. */
   accepted: number;
   sent: number;
+  /** Messages the contender still held at the end (its /stats `pending`). */
+  pendingAfter: number;
   upstreamRequests: number;
   messagesPerRequest: number | null;
   /** True when everything accepted was delivered before the drain limit. */
@@ -145,6 +147,7 @@ export async function runTrial(def: ContenderDef, round: number, s: TrialSetting
       deliveryMs: delivery && delivery.count > 0 ? delivery : null,
       accepted: A,
       sent: S,
+      pendingAfter: s2.stats.pending,
       upstreamRequests: requests,
       messagesPerRequest: def.upstream && requests > 0 ? Math.round((S / requests) * 100) / 100 : null,
       drained,
