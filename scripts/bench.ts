@@ -1,4 +1,5 @@
-// The benchmark (issue #5): every contender on 127.0.0.1 in one run, interleaved round-robin, load from wrk.
+// The benchmark (issue #5): every contender on 127.0.0.1 in one run, interleaved round-robin, load from wrk;
+// also --quick, --backlog, --scale and --layers.
 // Writes Markdown and JSON to --out (default: a new directory under the system temp dir). See `scripts/bench --help`.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -394,13 +395,16 @@ function spotLine(s: SpotResult | null): string {
   );
 }
 
-/** The commit measured: the repository's HEAD (plus "+changes" when src/ differs from it), or $BENCH_COMMIT. */
+/** The commit measured: the repository's HEAD (plus a note when src/ or scripts/ differ from it), or $BENCH_COMMIT. */
 function revision(): string {
   if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
   const head = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: ROOT, stdout: "pipe", stderr: "ignore" });
   if (head.exitCode !== 0) return "unknown";
-  const dirty = Bun.spawnSync(["git", "status", "--porcelain", "--", "src"], { cwd: ROOT, stdout: "pipe", stderr: "ignore" });
-  return `${head.stdout.toString().trim()}${dirty.stdout.toString().trim() ? "+changes in src/" : ""}`;
+  const changed = (dir: string) =>
+    Bun.spawnSync(["git", "status", "--porcelain", "--", dir], { cwd: ROOT, stdout: "pipe", stderr: "ignore" }).stdout.toString().trim() !==
+    "";
+  const dirty = ["src", "scripts"].filter(changed);
+  return `${head.stdout.toString().trim()}${dirty.length ? `+changes in ${dirty.map((d) => `${d}/`).join(" and ")}` : ""}`;
 }
 
 function binVersion(): string {
@@ -432,6 +436,7 @@ function trialSettings(extra: Partial<TrialSettings> = {}): TrialSettings {
     queues: ["bench"],
     creds,
     auths: creds.map(basicAuth),
+    ...(a.pin ? { pin: { server: "0", load: `1-${Math.max(1, navigator.hardwareConcurrency - 1)}` } } : {}),
     ...extra,
   };
 }
@@ -440,10 +445,7 @@ async function contendersMode(): Promise<boolean> {
   // Paced: each connection waits before each request, so the connections together offer about `rate` msg/s.
   const rate = a.rate === undefined ? undefined : num("rate", a.rate, 1000, 1, 100_000);
   const delayMs = rate === undefined ? undefined : Math.max(1, Math.round((1000 * connections) / rate));
-  const settings = trialSettings({
-    ...(delayMs ? { delayMs } : {}),
-    ...(a.pin ? { pin: { server: "0", load: `1-${Math.max(1, navigator.hardwareConcurrency - 1)}` } } : {}),
-  });
+  const settings = trialSettings(delayMs ? { delayMs } : {});
   const creds = settings.creds;
   const m = machine();
   const date = new Date().toISOString();
@@ -652,7 +654,8 @@ async function layersMode(): Promise<boolean> {
       cpuMicrosPerMessage: per10k === null ? null : Math.round(per10k * 1000) / 10,
       cpuEstimated: ts.some((t) => t.cpu.estimated),
       ackP99: median(ts.map((t) => t.ackMs.p99)),
-      non2xx: ts.reduce((x, t) => x + t.non2xx + t.socketErrors, 0),
+      non2xx: ts.reduce((x, t) => x + t.non2xx, 0),
+      socketErrors: ts.reduce((x, t) => x + t.socketErrors, 0),
     };
   });
   const md = [
@@ -663,7 +666,7 @@ async function layersMode(): Promise<boolean> {
       `Settings: ${rounds} round(s), layers interleaved round-robin; ${seconds} s measured per trial after ${warmup} s warm-up; wrk -t${threads} -c${connections}, form POST with a ${bodyBytes}-byte message_body; layer 5 delivers to local-sqs --latency-ms ${latencyMs}, fresh per trial. Load average after: ${machine().loadavg.join(" / ")}.`,
     ),
     table(
-      ["#", "layer", "accepted msg/s", "÷ limit (same round)", "per round", "CPU µs / msg", "ack p99 ms", "non-2xx"],
+      ["#", "layer", "accepted msg/s", "÷ limit (same round)", "per round", "CPU µs / msg", "ack p99 ms", "non-2xx", "socket errors"],
       rows.map((r) => [
         String(r.layer),
         r.name,
@@ -673,13 +676,15 @@ async function layersMode(): Promise<boolean> {
         `${fmt(r.cpuMicrosPerMessage, 1)}${r.cpuEstimated ? "*" : ""}`,
         fmt(r.ackP99, 2),
         fmt(r.non2xx),
+        fmt(r.socketErrors),
       ]),
       ["r", "l"],
     ),
     "",
-    "Medians over rounds. CPU is the server process's utime + stime per accepted message (layer 5 includes delivering " +
-      `them: * = split into accept and delivery costs, its backlog not drained ${drain} s after the run). Layers 2–4 are ` +
-      "scripts/bench-lib/layer-server.ts run by Bun from the source; layer 5 is the compiled binary.",
+    "Medians over rounds. CPU is the server process's utime + stime per accepted message; layer 5's includes delivering them" +
+      `${rows.some((r) => r.cpuEstimated) ? ` (* = split into accept and delivery costs, its backlog not drained ${drain} s after the run)` : ""}. ` +
+      "Layers 2–4 are scripts/bench-lib/layer-server.ts run by Bun from the source, layer 5 the compiled binary (built with --bytecode; " +
+      "the same code, compiled ahead instead of at start).",
   ].join("\n");
   write("layers", md, {
     mode,

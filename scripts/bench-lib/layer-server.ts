@@ -3,11 +3,13 @@
 //   elysia  Elysia with one route doing what the limit does (read the form, 202 + id), parse: "none"
 //   app     the accelerator's own Elysia app (createApp: Host/Origin guard, Basic auth, strict form
 //           parsing, SQS validation, content negotiation) with a dispatcher that accepts and drops
+//           (and keeps no ack latency histogram: the engine's is counted in the next layer)
 //   accept  the app with the delivery engine and the durable spool (--fsync normal) in DIR, SQS
 //           unreachable: every message is committed and waits on disk, none is sent
 // Usage: bun scripts/bench-lib/layer-server.ts elysia|app|accept PORT [DIR]
 import { Elysia } from "elysia";
 import { createApp } from "../../src/app";
+import { loadConfig } from "../../src/config";
 import { DeliveryEngine } from "../../src/delivery/dispatcher";
 import { SqliteSpool } from "../../src/delivery/sqlite-spool";
 import type { DeliveryStats, Dispatcher } from "../../src/delivery/types";
@@ -18,9 +20,13 @@ import { WorkerSender } from "../../src/sqs/remote-sender";
 
 const [layer, portArg, dir] = process.argv.slice(2);
 const port = Number(portArg);
-const MAX_BODY = 1024 * 1024;
 // Nothing listens on the discard port: every SQS request fails at once (connection refused).
 const UNREACHABLE = "http://127.0.0.1:9";
+// The daemon's own defaults, as its command line gives them, but for the limit on waiting messages:
+// at ~50k msg/s the default (1,000,000) would answer 503 after some 20 s of this layer's runs.
+const cmd = loadConfig(["--endpoint", UNREACHABLE, "--spool", dir ?? "none", "--max-pending", "100000000"], {});
+if (cmd.kind !== "serve") throw new Error(`layer-server: ${JSON.stringify(cmd)}`);
+const config = cmd.config;
 
 /** Counts what it is given and keeps nothing: the app's cost without the engine's. */
 function droppingDispatcher(): Dispatcher {
@@ -45,7 +51,7 @@ function droppingDispatcher(): Dispatcher {
 }
 
 function serve(fetch: (request: Request) => Response | Promise<Response>): void {
-  Bun.serve({ port, hostname: "127.0.0.1", development: false, fetch, maxRequestBodySize: maxRequestBytes("*", MAX_BODY) });
+  Bun.serve({ port, hostname: "127.0.0.1", development: false, fetch, maxRequestBodySize: maxRequestBytes("*", config.maxBodyBytes) });
 }
 
 if (layer === "elysia") {
@@ -68,29 +74,35 @@ if (layer === "elysia") {
     );
   serve(app.fetch);
 } else if (layer === "app" || layer === "accept") {
-  const sqs = new SqsClient({ endpoint: UNREACHABLE, region: "us-east-1", timeoutMs: 10_000 });
+  const sqs = new SqsClient({ endpoint: UNREACHABLE, region: config.region, timeoutMs: config.upstreamTimeoutMs });
   let dispatcher: Dispatcher;
   if (layer === "app") dispatcher = droppingDispatcher();
   else {
-    if (!dir) throw new Error("the accept layer needs a spool directory");
+    if (!config.spool) throw new Error("the accept layer needs a spool directory");
+    // As src/main.ts builds it (the sender thread on, --fsync normal), logging nothing.
     const engine = new DeliveryEngine({
       sqs,
-      sender: new WorkerSender({ endpoint: UNREACHABLE, region: "us-east-1", timeoutMs: 10_000 }),
-      spool: new SqliteSpool(dir, { fsync: "normal" }),
+      sender: new WorkerSender({ endpoint: UNREACHABLE, region: config.region, timeoutMs: config.upstreamTimeoutMs }),
+      spool: new SqliteSpool(config.spool, { fsync: config.fsync }),
       log: silentLogger,
       options: {
-        maxInflight: 32,
-        maxBatch: 10,
-        lingerMs: 0,
-        maxPending: 100_000_000,
-        maxSpoolBytes: 64 * 1024 ** 3,
-        retry: { baseMs: 50, throttleBaseMs: 1_000, capMs: 20_000, maxAgeMs: 24 * 3_600_000 },
+        maxInflight: config.maxInflight,
+        maxBatch: config.maxBatch,
+        lingerMs: config.lingerMs,
+        maxPending: config.maxPending,
+        maxSpoolBytes: config.maxSpoolBytes,
+        retry: {
+          baseMs: config.retryBaseMs,
+          throttleBaseMs: config.throttleBaseMs,
+          capMs: config.retryCapMs,
+          maxAgeMs: config.maxRetryAgeMs,
+        },
       },
     });
     engine.start();
     dispatcher = engine;
   }
-  serve(createApp({ config: { maxBodyBytes: MAX_BODY, allowedHosts: [] }, sqs, dispatcher }).fetch);
+  serve(createApp({ config, sqs, dispatcher }).fetch);
 } else {
   console.error("usage: bun scripts/bench-lib/layer-server.ts elysia|app|accept PORT [DIR]");
   process.exit(2);

@@ -177,8 +177,11 @@ export async function startServer(
   let spoolDir: string | undefined;
   if (def.key === "limit") cmd = [process.execPath, join(ROOT, "scripts", "bench-lib", "limit-server.ts"), String(port)];
   else if (def.key === "elysia" || def.key === "app" || def.key === "accept") {
-    spoolDir = join(opts.dir, `spool-${def.key}`);
-    cmd = [process.execPath, join(ROOT, "scripts", "bench-lib", "layer-server.ts"), def.key, String(port), spoolDir];
+    cmd = [process.execPath, join(ROOT, "scripts", "bench-lib", "layer-server.ts"), def.key, String(port)];
+    if (def.key === "accept") {
+      spoolDir = join(opts.dir, "spool-accept");
+      cmd.push(spoolDir);
+    }
   } else if (def.key === "direct")
     cmd = [process.execPath, join(ROOT, "scripts", "bench-lib", "direct-server.ts"), String(port), opts.endpoint!];
   else {
