@@ -3,7 +3,7 @@ import { Database } from "bun:sqlite";
 import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
 import { DeliveryEngine, type EngineOptions } from "../../src/delivery/dispatcher";
-import { MemorySpool, type Spool } from "../../src/delivery/spool";
+import { MEMORY_MESSAGE_OVERHEAD, MemorySpool, type Spool } from "../../src/delivery/spool";
 import { SPOOL_FILE, SqliteSpool } from "../../src/delivery/sqlite-spool";
 import type { Envelope } from "../../src/delivery/types";
 import { silentLogger } from "../../src/log";
@@ -353,6 +353,35 @@ test("--spool none: dead letters in memory never block sends (they make room for
   }
   expect(spool.deadBytes()).toBe(6_000);
   expect(e.health()).toEqual({ ok: true });
+});
+
+test("--spool none: --max-spool-bytes counts each waiting message's memory besides its body, so small messages are bounded too", async () => {
+  let down = true;
+  const f = fakeSqs(() => (down ? new SqsError("ServiceUnavailable", "down", 503, false, "transient") : undefined));
+  // 6,632 bytes: their bodies alone would let 66 messages of 100 bytes wait. Memory holds some 420–520
+  // bytes more for each (measured), so at most 13 may.
+  const e = engineWith(new MemorySpool(), f, { maxSpoolBytes: 6_632, maxPending: 1_000 });
+  let accepted = 0;
+  let refusal = "";
+  while (accepted < 100) {
+    try {
+      await e.accept([env("q", "z".repeat(100))]);
+      accepted++;
+    } catch (err) {
+      refusal = (err as Error).message;
+      break;
+    }
+  }
+  expect(accepted).toBeGreaterThan(0);
+  expect(accepted).toBeLessThanOrEqual(13);
+  expect(refusal).toContain(`Memory holds ${accepted * (100 + MEMORY_MESSAGE_OVERHEAD)} bytes of undelivered messages`);
+  expect(e.health()).toMatchObject({ ok: false });
+  // Delivered messages give their room back, overhead and all.
+  down = false;
+  await waitFor(() => e.stats().pending === 0, 10_000, "delivered");
+  expect(e.health()).toEqual({ ok: true });
+  for (let i = 0; i < accepted; i++) await e.accept([env("q", "z".repeat(100))]);
+  await waitFor(() => f.stored.length === 2 * accepted, 10_000, "all delivered");
 });
 
 test("a drain is not over while paging still passes over rows waiting for credentials", async () => {

@@ -1,6 +1,6 @@
 // MemorySpool (`--spool none`): dead letters kept in memory stay bounded in count and in bytes.
 import { expect, test } from "bun:test";
-import { MemorySpool } from "../../src/delivery/spool";
+import { MEMORY_MESSAGE_OVERHEAD, MemorySpool } from "../../src/delivery/spool";
 import type { Envelope } from "../../src/delivery/types";
 
 const CREDS = { accessKeyId: "AKIDMEMORY", secretAccessKey: "not-a-real-secret" };
@@ -52,4 +52,19 @@ test("a dead letter taken back and dead again is listed once", async () => {
   await bury(spool, 1, 1, 10);
   await bury(spool, 1, 1, 10);
   expect(spool.countDead({ accessKeyId: CREDS.accessKeyId })).toBe(1);
+});
+
+test("undelivered messages count their bodies plus what memory holds besides, until delivered or dead", async () => {
+  const spool = new MemorySpool();
+  const rows = [envelope(1, 100), envelope(2, 1_000), envelope(3, 10)];
+  await spool.append(rows);
+  expect(spool.bytes()).toBe(1_110 + 3 * MEMORY_MESSAGE_OVERHEAD);
+  spool.delivered([rows[0]!]);
+  expect(spool.bytes()).toBe(1_010 + 2 * MEMORY_MESSAGE_OVERHEAD);
+  spool.dead([{ envelope: rows[1]!, reason: "test", attempts: 1 }]);
+  expect(spool.bytes()).toBe(10 + MEMORY_MESSAGE_OVERHEAD);
+  expect(spool.deadBytes()).toBe(1_000); // a dead letter's body only: they make room for themselves
+  spool.delivered([rows[2]!]);
+  expect(spool.bytes()).toBe(0);
+  expect(spool.count()).toBe(0);
 });
