@@ -192,7 +192,7 @@ export const OPTIONS: OptionSpec[] = [
     min: 1_048_576,
     max: Number.MAX_SAFE_INTEGER,
     fallback: () => String(4 * 1024 ** 3),
-    help: "undelivered bytes plus dead letters on disk before sends get 503",
+    help: "undelivered bytes plus dead letters on disk before sends get 503 (--spool none: at most 256 MiB, 512 more a message)",
   },
   {
     flag: "upstream-timeout",

@@ -280,10 +280,13 @@ export class DeliveryEngine implements Dispatcher {
     // Dead letters on disk count too, so that messages SQS keeps refusing cannot fill it unseen.
     // (In memory they make room for themselves: only new dead letters push old ones out.)
     const held = this.deps.spool.bytes();
+    // In memory, with nothing waiting, anything that passed the door fits: a bound as low as the
+    // largest message (1 MiB) must not refuse it forever for its overhead.
+    if (!durable && held === 0) return undefined;
     const dead = durable ? Math.max(0, this.deps.spool.deadBytes() - freedDeadBytes) : 0;
     if (held + dead + (incoming.length ? bytes : 1 + overhead) > maxSpoolBytes) {
       if (!durable)
-        return `Memory holds ${held} bytes of undelivered messages (their bodies plus ${overhead} bytes each; limit ${maxSpoolBytes}); try again later.`;
+        return `Memory holds ${held} bytes of undelivered messages (their bodies and attributes plus ${overhead} bytes each; limit ${maxSpoolBytes}); try again later.`;
       return dead > held
         ? `The spool holds ${dead} bytes of dead letters and ${held} undelivered (limit ${maxSpoolBytes}); replay or discard the dead letters (GET /dead-letters).`
         : `The spool holds ${held} undelivered bytes and ${dead} of dead letters (limit ${maxSpoolBytes}); try again later.`;
