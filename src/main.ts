@@ -9,7 +9,7 @@ import { SqliteSpool } from "./delivery/sqlite-spool";
 import { activity } from "./delivery/stats";
 import { maxRequestBytes } from "./http/guard";
 import type { LocalSqs } from "./local-sqs/server";
-import { createLogger } from "./log";
+import { createLogger, type Logger } from "./log";
 import { SqsClient } from "./sqs/client";
 import { WorkerSender } from "./sqs/remote-sender";
 import type { Credentials } from "./sqs/types";
@@ -18,10 +18,10 @@ import { VERSION } from "./version";
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 const MEMORY_MODE_MAX_BYTES = 256 * 1024 * 1024;
 
-function openSpool(config: Config): Spool {
+function openSpool(config: Config, log: Logger): Spool {
   if (config.spool === null) return new MemorySpool();
   try {
-    return new SqliteSpool(config.spool, { fsync: config.fsync });
+    return new SqliteSpool(config.spool, { fsync: config.fsync, log });
   } catch (err) {
     console.error(`sqs-accelerator: cannot open the spool in ${config.spool}: ${(err as Error).message}`);
     process.exit(1);
@@ -57,7 +57,7 @@ export async function serve(config: Config, env: Record<string, string | undefin
     config.endpoint = local.url;
   }
   const sqs = new SqsClient({ endpoint: config.endpoint, region: config.region, timeoutMs: config.upstreamTimeoutMs });
-  const spool = openSpool(config);
+  const spool = openSpool(config, log);
   const dispatcher = new DeliveryEngine({
     sqs,
     ...(config.senderThread === "on"

@@ -3,6 +3,7 @@ import { Database, type Statement } from "bun:sqlite";
 import { closeSync, fdatasync, mkdirSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { credentialsKey } from "../credentials/basic";
+import { type Logger, silentLogger } from "../log";
 import type { SendEntry } from "../sqs/types";
 import type { DeadFilter, DeadLetter, Spool, SpooledRow, SpoolRef } from "./spool";
 import type { Envelope } from "./types";
@@ -80,6 +81,8 @@ const CHECKPOINT_BACKSTOP_PAGES = 256;
 const CHECKPOINT_UNSYNCED_PAGES = 16;
 /** ...unless this many are due: writes keep up with a slow disk, and the backstop would come during a sync. */
 const CHECKPOINT_FORCE_PAGES = 192;
+/** A failing disk is reported at most this often (with the count of failures meanwhile). */
+const IO_WARN_EVERY_MS = 60_000;
 
 /** fdatasync on Bun's thread pool; a test may hold the answer back. */
 export type SyncFile = (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
@@ -126,6 +129,10 @@ export class SqliteSpool implements Spool {
   /** PRAGMA wal_checkpoint(NOOP) is there (SQLite 3.51+): the spool can run the checkpoints itself. */
   private readonly selfCheckpoint: boolean;
   private readonly syncFile: SyncFile;
+  private readonly log: Logger;
+  /** Failed syncs and checkpoints not yet reported, and when the last report was written. */
+  private ioFailures = 0;
+  private ioWarnedAt = Number.NEGATIVE_INFINITY;
   private readonly insert: Statement;
   private readonly remove: Statement;
   private readonly setAttempts: Statement;
@@ -135,7 +142,7 @@ export class SqliteSpool implements Spool {
   private readonly walStatus: Statement;
   private readonly checkpointStmt: Statement;
 
-  constructor(dir: string, opts: { fsync: "normal" | "always"; now?: () => number; syncFile?: SyncFile }) {
+  constructor(dir: string, opts: { fsync: "normal" | "always"; now?: () => number; syncFile?: SyncFile; log?: Logger }) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.path = join(dir, SPOOL_FILE);
     this.db = new Database(this.path, { create: true, strict: true });
@@ -160,6 +167,7 @@ export class SqliteSpool implements Spool {
     this.db.exec(`PRAGMA synchronous = ${opts.fsync === "always" ? "FULL" : "NORMAL"}`);
     this.preflushing = opts.fsync !== "always";
     this.syncFile = opts.syncFile ?? fdatasync;
+    this.log = opts.log ?? silentLogger;
     // An older SQLite (a system library, say) would take NOOP for PASSIVE and checkpoint each time.
     const [major = 0, minor = 0] = (this.db.query("SELECT sqlite_version() AS v").get() as { v: string }).v.split(".").map(Number);
     this.selfCheckpoint = this.preflushing && (major > 3 || (major === 3 && minor >= 51));
@@ -344,8 +352,9 @@ export class SqliteSpool implements Spool {
     this.syncFrom = this.walFrames();
     this.syncWalSeq = this.walSeq();
     this.syncCommits = this.commits;
-    this.syncFile(this.walFd, () => {
+    this.syncFile(this.walFd, (err) => {
       this.preflushBusy = false;
+      if (err) this.ioFailed("sync of the write-ahead log", err);
       if (this.closed) this.closeWal();
       else this.afterSync();
     });
@@ -376,10 +385,31 @@ export class SqliteSpool implements Spool {
         }
         this.preflushAt = 0; // another sync at once, then the checkpoint
       }
-    } catch {
-      return; // an I/O error: the next commit tries again, and SQLite's own checkpoint is still there
+    } catch (err) {
+      // The next sync tries again, and SQLite's own checkpoint is still there; the operator is told.
+      this.ioFailed("checkpoint", err);
+      return;
     }
     if (this.commits !== this.syncCommits) this.preflush();
+  }
+
+  /**
+   * A sync or checkpoint off the commit path failed: nothing acknowledged is lost by it (a commit
+   * that cannot be written fails on its own and the send is refused), but a failing disk should not
+   * go unseen. One line a minute at most.
+   */
+  private ioFailed(what: string, err: unknown): void {
+    this.ioFailures++;
+    const now = performance.now();
+    if (now - this.ioWarnedAt < IO_WARN_EVERY_MS) return;
+    this.ioWarnedAt = now;
+    this.log.warn("spool: disk I/O failed", {
+      what,
+      error: err instanceof Error ? err.message : String(err),
+      failures: this.ioFailures,
+      path: this.path,
+    });
+    this.ioFailures = 0;
   }
 
   /** Frames in the WAL since it last started from its beginning. */

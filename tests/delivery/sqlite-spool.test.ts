@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { credentialsKey } from "../../src/credentials/basic";
 import { SPOOL_FILE, SqliteSpool } from "../../src/delivery/sqlite-spool";
 import type { Envelope } from "../../src/delivery/types";
+import { createLogger } from "../../src/log";
 import { CREDS, tempDir } from "../helpers";
 
 const cleanups: Array<() => void> = [];
@@ -386,4 +387,31 @@ test("--fsync normal syncs the last commits of a burst too, once 10 ms have pass
   await Bun.sleep(30);
   expect(held).toHaveLength(0);
   expect(s.count()).toBe(4);
+});
+
+test("--fsync normal: a sync of the log that fails is reported, one line a minute at most, and commits go on", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const lines: string[] = [];
+  let syncs = 0;
+  const s = new SqliteSpool(dir.path, {
+    fsync: "normal",
+    log: createLogger("warn", (line) => lines.push(line)),
+    syncFile: (_fd, done) => {
+      syncs++;
+      const err = Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+      queueMicrotask(() => done(err));
+    },
+  });
+  cleanups.unshift(() => s.close());
+  for (let i = 0; i < 3; i++) {
+    await s.append([env(`io${i}`, "x")]);
+    await Bun.sleep(15); // past the 10 ms between syncs
+  }
+  expect(syncs).toBeGreaterThanOrEqual(3);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain("warn spool: disk I/O failed");
+  expect(lines[0]).toContain('what="sync of the write-ahead log"');
+  expect(lines[0]).toContain('error="EIO: i/o error, fdatasync"');
+  expect(s.count()).toBe(3);
 });
