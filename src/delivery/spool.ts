@@ -77,7 +77,7 @@ const MEMORY_DEAD_BYTES = 64 * 1024 * 1024;
  * engine's bookkeeping): 420–520 bytes measured (RSS of the daemon with SQS unreachable, 300,000
  * messages of 10, 100 and 1,000 bytes). Counted toward --max-spool-bytes, so that the bound
  * (256 MiB in memory mode) bounds memory for small messages too: before, 1,000,000 messages of
- * 100 bytes fitted in it, ~550 MB of RSS.
+ * 100 bytes fitted in it, 526 MB of RSS.
  */
 export const MEMORY_MESSAGE_OVERHEAD = 512;
 

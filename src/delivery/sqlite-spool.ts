@@ -394,9 +394,10 @@ export class SqliteSpool implements Spool {
   }
 
   /**
-   * A sync or checkpoint off the commit path failed: nothing acknowledged is lost by it (a commit
-   * that cannot be written fails on its own and the send is refused), but a failing disk should not
-   * go unseen. One line a minute at most.
+   * A sync or checkpoint off the commit path failed. A process crash loses nothing by it (the
+   * commits are in the page cache, and one that cannot be written fails on its own and its send is
+   * refused); power-loss safety is --fsync always's promise, not normal's. But a failing disk should
+   * not go unseen: one line a minute at most.
    */
   private ioFailed(what: string, err: unknown): void {
     this.ioFailures++;
