@@ -441,6 +441,18 @@ function trialSettings(extra: Partial<TrialSettings> = {}): TrialSettings {
   };
 }
 
+/** Every def once a round, starting one place later each round, so none always runs first or last. */
+async function roundRobin(defs: ContenderDef[], settings: TrialSettings): Promise<Trial[]> {
+  const trials: Trial[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (let k = 0; k < defs.length; k++) {
+      trials.push(await runTrial(defs[(k + round - 1) % defs.length]!, round, settings, log));
+      await Bun.sleep(300); // let the killed processes' memory and sockets go before the next trial
+    }
+  }
+  return trials;
+}
+
 async function contendersMode(): Promise<boolean> {
   // Paced: each connection waits before each request, so the connections together offer about `rate` msg/s.
   const rate = a.rate === undefined ? undefined : num("rate", a.rate, 1000, 1, 100_000);
@@ -451,15 +463,7 @@ async function contendersMode(): Promise<boolean> {
   const date = new Date().toISOString();
   const started = performance.now();
   log(`bench: ${mode} mode, ${contenders.length} contenders × ${rounds} round(s) × ${seconds} s; results to ${out}`);
-  const trials: Trial[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    // Round-robin, starting one place later each round, so no contender always runs first or last.
-    for (let k = 0; k < contenders.length; k++) {
-      const def = contenders[(k + round - 1) % contenders.length]!;
-      trials.push(await runTrial(def, round, settings, log));
-      await Bun.sleep(300); // let the killed processes' memory and sockets go before the next trial
-    }
-  }
+  const trials = await roundRobin(contenders, settings);
   const boot = quick || a["no-startup"] ? null : await startup();
   if (boot) log(`  startup: spawn → first 202 median ${boot.medianMs} ms (${boot.runs} runs)`);
   const spot = spotMessages > 0 ? await spotCheck({ bin, messages: spotMessages, creds: creds[0]! }, log) : null;
@@ -628,13 +632,7 @@ async function layersMode(): Promise<boolean> {
   const date = new Date().toISOString();
   const settings = trialSettings();
   log(`bench: layers mode, ${LAYERS.length} layers × ${rounds} round(s) × ${seconds} s; results to ${out}`);
-  const trials: Trial[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    for (let k = 0; k < LAYERS.length; k++) {
-      trials.push(await runTrial(LAYERS[(k + round - 1) % LAYERS.length]!, round, settings, log));
-      await Bun.sleep(300);
-    }
-  }
+  const trials = await roundRobin(LAYERS, settings);
   const limitIn = (round: number) => trials.find((t) => t.round === round && t.key === "limit")?.acceptedPerSec;
   const rows = LAYERS.map((def) => {
     const ts = trials.filter((t) => t.key === def.key);

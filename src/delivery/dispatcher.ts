@@ -10,7 +10,7 @@ import type { Credentials } from "../sqs/types";
 import { pickBatch } from "./batch";
 import { RecentMap } from "./recent";
 import { backoffMs, decide, type RetryPolicy } from "./retry";
-import { type DeadFilter, type DeadLetter, MEMORY_MESSAGE_OVERHEAD, type Spool, type SpooledRow } from "./spool";
+import type { DeadFilter, DeadLetter, Spool, SpooledRow } from "./spool";
 import { LatencyWindow } from "./stats";
 import type { DeliveryStats, Dispatcher, Envelope, Health, MessageStatus } from "./types";
 
@@ -272,18 +272,17 @@ export class DeliveryEngine implements Dispatcher {
     // With nothing incoming (health), "full" means not even one more message fits.
     if (this.pendingCount() + Math.max(1, incoming.length) > maxPending)
       return `${this.pendingCount()} messages are waiting for SQS (limit ${maxPending}); try again later.`;
-    const { durable } = this.deps.spool;
-    // In memory a message takes more than its body (see MEMORY_MESSAGE_OVERHEAD); the spool counts it so.
-    const overhead = durable ? 0 : MEMORY_MESSAGE_OVERHEAD;
-    let bytes = 0;
-    for (const m of incoming) bytes += m.bytes + overhead;
+    // In memory a message takes more than its body; the spool says how much more.
+    const { durable, overhead } = this.deps.spool;
     // Dead letters on disk count too, so that messages SQS keeps refusing cannot fill it unseen.
     // (In memory they make room for themselves: only new dead letters push old ones out.)
     const held = this.deps.spool.bytes();
-    // In memory, with nothing waiting, anything that passed the door fits: a bound as low as the
-    // largest message (1 MiB) must not refuse it forever for its overhead.
-    if (!durable && held === 0) return undefined;
     const dead = durable ? Math.max(0, this.deps.spool.deadBytes() - freedDeadBytes) : 0;
+    // An empty spool takes anything that passed the door: a bound as low as the largest message or
+    // batch must not refuse it forever ("try again later" would never come true).
+    if (held + dead === 0) return undefined;
+    let bytes = 0;
+    for (const m of incoming) bytes += m.bytes + overhead;
     if (held + dead + (incoming.length ? bytes : 1 + overhead) > maxSpoolBytes) {
       if (!durable)
         return `Memory holds ${held} bytes of undelivered messages (their bodies and attributes plus ${overhead} bytes each; limit ${maxSpoolBytes}); try again later.`;

@@ -40,6 +40,8 @@ export type SpoolRef = Pick<Envelope, "id" | "seq" | "bytes">;
 
 export interface Spool {
   readonly durable: boolean;
+  /** Bytes each undelivered message counts toward --max-spool-bytes besides its own (see MEMORY_MESSAGE_OVERHEAD). */
+  readonly overhead: number;
   /** Resolves when the messages are stored as durably as this spool promises; sets each one's `seq`. */
   append(messages: Envelope[]): Promise<void>;
   /** SQS confirmed these: forget them. */
@@ -84,13 +86,14 @@ export const MEMORY_MESSAGE_OVERHEAD = 512;
 /** `--spool none`: nothing survives the process; dead letters are kept in memory, bounded (above). */
 export class MemorySpool implements Spool {
   readonly durable = false;
+  readonly overhead = MEMORY_MESSAGE_OVERHEAD;
   private held = 0;
   private readonly sizes = new Map<string, number>();
   private readonly deadLetters = new RecentMap<DeadLetter>(MEMORY_DEAD_GENERATION, (d) => d.bytes, MEMORY_DEAD_BYTES);
 
   async append(messages: Envelope[]): Promise<void> {
     for (const m of messages) {
-      const charge = m.bytes + MEMORY_MESSAGE_OVERHEAD;
+      const charge = m.bytes + this.overhead;
       this.sizes.set(m.id, charge);
       this.held += charge;
     }

@@ -89,6 +89,8 @@ export type SyncFile = (fd: number, done: (err: NodeJS.ErrnoException | null) =>
 
 export class SqliteSpool implements Spool {
   readonly durable = true;
+  /** On disk a message takes its bytes and little more. */
+  readonly overhead = 0;
   readonly path: string;
   private readonly db: Database;
   private pending: Envelope[] = [];

@@ -398,6 +398,21 @@ test("--spool none at the lowest --max-spool-bytes (1 MiB): the largest message 
   await waitFor(() => f.stored.length === 2, 10_000, "the second delivered");
 });
 
+test("a durable spool that holds nothing takes a batch larger than --max-spool-bytes; the next waits until it is delivered", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  let down = true;
+  const f = fakeSqs(() => (down ? new SqsError("ServiceUnavailable", "down", 503, false, "transient") : undefined));
+  const e = engineWith(new SqliteSpool(dir.path, { fsync: "normal" }), f, { maxSpoolBytes: 5_000 });
+  const batch = () => Array.from({ length: 10 }, () => env("q", "d".repeat(1_000)));
+  await e.accept(batch());
+  await expect(e.accept(batch())).rejects.toThrow("The spool holds 10000 undelivered bytes");
+  down = false;
+  await waitFor(() => e.stats().pending === 0, 10_000, "delivered");
+  await e.accept(batch());
+  await waitFor(() => f.stored.length === 20, 10_000, "the second batch delivered");
+});
+
 test("a drain is not over while paging still passes over rows waiting for credentials", async () => {
   const ABSENT: Credentials = { accessKeyId: "AKIDABSENT", secretAccessKey: "gone" };
   const spoolDir = await leftOver(
